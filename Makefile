@@ -1,0 +1,51 @@
+# journeykit — two commands: `make demo` and `make test`. Both set up everything they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+JK := $(VENV)/bin/journeykit
+DEMO_DIR ?= demo-workspace
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core poppler-utils
+
+.PHONY: install system-deps demo test lint typecheck pytest bench schema clean
+
+# Debian packages: Chromium renders PNG/PDF and drives the browser tests. Never a downloaded browser.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi dejavu; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: system-deps $(VENV)/.installed
+
+demo: install
+	$(JK) demo $(DEMO_DIR) --force
+	$(JK) --workspace $(DEMO_DIR) serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(PY) bench/maps.py
+
+schema: install
+	$(JK) map schema > docs/schema/map.schema.json
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

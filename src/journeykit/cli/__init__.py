@@ -1,0 +1,52 @@
+"""The ``journeykit`` command line: one Typer app, each command a thin call into the library.
+
+User errors (``JourneykitError``) print what, where and how to fix on stderr and exit 1; wrong usage
+exits 2 (Typer's default). No traceback reaches a user for their own mistakes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from journeykit.cli.maps import map_app
+from journeykit.cli.output import error_console
+from journeykit.cli.workspace import register_workspace_commands
+from journeykit.errors import JourneykitError
+
+app = typer.Typer(
+    name="journeykit",
+    help="Map the customer journey, measure it on event data, automate it with flows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(map_app, name="map")
+register_workspace_commands(app)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace folder (else $JOURNEYKIT_WORKSPACE, else the nearest journeykit.toml upward).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = {"workspace": workspace}
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except JourneykitError as error:
+        error_console.print(error.report(), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)

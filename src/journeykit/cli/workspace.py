@@ -1,0 +1,71 @@
+"""Workspace commands: ``init``, ``demo`` and ``serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from journeykit.cli.output import console, workspace_from
+from journeykit.maps.presets import Preset
+from journeykit.workspace import init_workspace
+
+
+def register_workspace_commands(app: typer.Typer) -> None:
+    """Add the workspace commands to the top-level app."""
+    app.command("init")(init)
+    app.command("demo")(demo)
+    app.command("serve")(serve)
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new workspace.")],
+    preset: Annotated[Preset, typer.Option(help="Stages of the example map.")] = Preset.ECOMMERCE,
+    lang: Annotated[str, typer.Option(help="Language: de or en.")] = "de",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing workspace's settings.")] = False,
+) -> None:
+    """Create a workspace: journeykit.toml, maps/, flows/, templates/, data/ and an example map."""
+    workspace = init_workspace(directory, preset, _language(lang), force=force)
+    console.print(f"Created workspace [bold]{workspace.root}[/bold]")
+    for path in workspace.map_files():
+        console.print(f"  example map: {path.relative_to(workspace.root)}")
+    console.print("Next: journeykit map validate, journeykit map render, journeykit serve")
+
+
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder of the demo workspace.")] = Path(
+        "demo-workspace"
+    ),
+    force: Annotated[bool, typer.Option(help="Replace an existing demo workspace.")] = False,
+) -> None:
+    """Create the demo workspace: German maps for all presets and all four map types."""
+    from journeykit.datasets.demo import create_demo_workspace  # noqa: PLC0415
+
+    workspace = create_demo_workspace(directory, force=force)
+    console.print(f"Demo workspace ready: [bold]{workspace.root}[/bold]")
+    for path in workspace.map_files():
+        console.print(f"  {path.relative_to(workspace.root)}")
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web pages and the JSON API of the workspace."""
+    import uvicorn  # noqa: PLC0415
+
+    from journeykit.web.app import create_app  # noqa: PLC0415
+
+    workspace = workspace_from(ctx)
+    console.print(f"Serving {workspace.root} at http://{host}:{port}  (Ctrl+C stops)")
+    uvicorn.run(create_app(workspace), host=host, port=port, log_level="warning")
+
+
+def _language(value: str) -> Literal["de", "en"]:
+    if value == "de":
+        return "de"
+    if value == "en":
+        return "en"
+    raise typer.BadParameter(f"'{value}' is not a language — use 'de' or 'en'", param_hint="--lang")

@@ -1,0 +1,81 @@
+"""The one message catalog for labels people see (rendered maps, web pages), in German and English.
+
+Keys are English snake_case; ``text(key, lang)`` falls back to English, then to the key itself, so a
+missing translation shows up as visible text instead of an error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["de", "en"]
+LANGUAGES: tuple[Language, ...] = ("de", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # lanes of a journey map
+    "lane.stages": {"de": "Phasen", "en": "Stages"},
+    "lane.slots": {"de": "Tageszeit", "en": "Time of day"},
+    "lane.goals": {"de": "Ziele", "en": "Goals"},
+    "lane.actions": {"de": "Aktionen", "en": "Customer actions"},
+    "lane.touchpoints": {"de": "Touchpoints", "en": "Touchpoints"},
+    "lane.thoughts": {"de": "Gedanken", "en": "Thoughts"},
+    "lane.emotions": {"de": "Emotionen", "en": "Emotions"},
+    "lane.pain_points": {"de": "Pain Points", "en": "Pain points"},
+    "lane.opportunities": {"de": "Chancen & Lösungen", "en": "Opportunities"},
+    "lane.kpis": {"de": "KPIs & Ziele", "en": "KPIs & targets"},
+    "lane.frontstage": {"de": "Frontstage", "en": "Frontstage"},
+    "lane.backstage": {"de": "Backstage", "en": "Backstage"},
+    "lane.support": {"de": "Unterstützende Prozesse", "en": "Support processes"},
+    "lane.line_of_visibility": {"de": "Sichtbarkeitslinie", "en": "Line of visibility"},
+    "lane.line_of_interaction": {"de": "Interaktionslinie", "en": "Line of interaction"},
+    # map types
+    "type.current-state": {"de": "Ist-Zustand", "en": "Current state"},
+    "type.future-state": {"de": "Soll-Zustand", "en": "Future state"},
+    "type.day-in-the-life": {"de": "Ein Tag im Leben", "en": "Day in the life"},
+    "type.service-blueprint": {"de": "Service Blueprint", "en": "Service blueprint"},
+    # friction
+    "friction.interaction": {"de": "Interaktion", "en": "Interaction"},
+    "friction.emotional": {"de": "Emotional", "en": "Emotional"},
+    "friction.cognitive": {"de": "Kognitiv", "en": "Cognitive"},
+    "severity": {"de": "Schwere", "en": "Severity"},
+    # opportunity status
+    "status.idea": {"de": "Idee", "en": "Idea"},
+    "status.planned": {"de": "Geplant", "en": "Planned"},
+    "status.in-progress": {"de": "In Arbeit", "en": "In progress"},
+    "status.done": {"de": "Erledigt", "en": "Done"},
+    # persona card
+    "persona": {"de": "Persona", "en": "Persona"},
+    "persona.goals": {"de": "Ziele", "en": "Goals"},
+    "persona.frustrations": {"de": "Frustrationen", "en": "Frustrations"},
+    "persona.channels": {"de": "Bevorzugte Kanäle", "en": "Preferred channels"},
+    # emotions
+    "emotion.planned": {"de": "geplant", "en": "planned"},
+    "emotion.measured": {"de": "gemessen", "en": "measured"},
+    # KPI chips
+    "kpi.target": {"de": "Ziel", "en": "Target"},
+    "kpi.at-least": {"de": "≥", "en": "≥"},
+    "kpi.at-most": {"de": "≤", "en": "≤"},
+    # legend and page chrome
+    "legend": {"de": "Legende", "en": "Legend"},
+    "addresses": {"de": "löst", "en": "addresses"},
+    "owner": {"de": "Verantwortlich", "en": "Owner"},
+    "maps": {"de": "Journey Maps", "en": "Journey maps"},
+    "language": {"de": "Sprache", "en": "Language"},
+    "print": {"de": "Drucken", "en": "Print"},
+    "download": {"de": "Herunterladen", "en": "Download"},
+    "stages_count": {"de": "Phasen", "en": "stages"},
+    "touchpoints_count": {"de": "Touchpoints", "en": "touchpoints"},
+    "no_maps": {
+        "de": "Noch keine Maps. Lege eine an mit: journeykit map new NAME",
+        "en": "No maps yet. Create one with: journeykit map new NAME",
+    },
+    "invalid_map": {"de": "Diese Map hat Fehler", "en": "This map has problems"},
+}
+
+
+def text(key: str, lang: str) -> str:
+    """The label for ``key`` in ``lang``; English, then the key itself, when missing."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry.get("en") or key

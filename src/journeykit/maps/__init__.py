@@ -1,0 +1,1 @@
+"""Journey maps: the model, its YAML file format, validation, presets, the KPI catalog, rendering."""
