@@ -35,9 +35,13 @@ def golden(update_golden: bool):  # type: ignore[no-untyped-def]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual, encoding="utf-8")
             if not update_golden:
-                pytest.fail(f"golden file {path} was missing and has been written; review and rerun")
+                pytest.fail(
+                    f"golden file {path} was missing and has been written; review and rerun"
+                )
         expected = path.read_text(encoding="utf-8")
-        assert actual == expected, f"output differs from {path}; rerun with --update-golden to accept"
+        assert actual == expected, (
+            f"output differs from {path}; rerun with --update-golden to accept"
+        )
 
     return check
 

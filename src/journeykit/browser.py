@@ -1,7 +1,7 @@
 """Headless Chromium through Playwright: the one place that launches a browser.
 
-journeykit never downloads a browser: it drives the system's Chromium (Debian's ``chromium`` package),
-with the flags a closed network and a root user need.
+journeykit never downloads a browser: it drives the system's Chromium (Debian's ``chromium``
+package), with the flags a closed network and a root user need.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def chromium_path() -> Path:
 @contextmanager
 def launch_chromium() -> Iterator[Browser]:
     """A headless Chromium for the duration of the block."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (heavy, only when rendering)
+    from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
     with sync_playwright() as playwright:

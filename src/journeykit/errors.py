@@ -1,7 +1,7 @@
 """User-facing errors: classes with fields from which the message is built.
 
-Every error a user can cause says *what* is wrong, *where* (file, line, column, field) and *how to fix
-it*. The CLI prints them without a traceback and exits 1.
+Every error a user can cause says *what* is wrong, *where* (file, line, column, field) and *how to
+fix it*. The CLI prints them without a traceback and exits 1.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = ":".join(str(part) for part in (self.file, self.line, self.column) if part is not None)
+        where = ":".join(
+            str(part) for part in (self.file, self.line, self.column) if part is not None
+        )
         text = f"{self.field}: {self.message}" if self.field else self.message
         if self.hint:
             text = f"{text} — {self.hint}"

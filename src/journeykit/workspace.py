@@ -1,7 +1,7 @@
 """Finding, loading and creating a workspace: a folder with ``journeykit.toml``, maps, flows, data.
 
-The workspace is found from an explicit folder, else ``JOURNEYKIT_WORKSPACE``, else the nearest folder
-upward that holds ``journeykit.toml`` (the contract in ARCHITECTURE.md).
+The workspace is found from an explicit folder, else ``JOURNEYKIT_WORKSPACE``, else the nearest
+folder upward that holds ``journeykit.toml`` (the contract in ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ class WorkspaceSection(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{value}' — use an IANA name such as 'Europe/Berlin'") from None
+            raise ValueError(
+                f"unknown time zone '{value}' — use an IANA name such as 'Europe/Berlin'"
+            ) from None
         return value
 
 
@@ -111,13 +113,14 @@ class WorkspaceNotFound(JourneykitError):
 
 
 def find_workspace(explicit: Path | str | None = None, start: Path | None = None) -> Workspace:
-    """The workspace named explicitly, by ``JOURNEYKIT_WORKSPACE``, or found upward from ``start``."""
+    """The workspace named, else by ``JOURNEYKIT_WORKSPACE``, else found upward from ``start``."""
     named = explicit or os.environ.get(ENV_WORKSPACE)
     if named:
         root = Path(named)
         if not (root / SETTINGS_FILE).is_file():
             raise WorkspaceNotFound(
-                f"{root}: no {SETTINGS_FILE} here — create a workspace with `journeykit init {root}`"
+                f"{root}: no {SETTINGS_FILE} here — "
+                f"create a workspace with `journeykit init {root}`"
             )
         return load_workspace(root)
     here = (start or Path.cwd()).resolve()
@@ -147,7 +150,9 @@ def parse_settings(text: str, file: str) -> Settings:
     except tomllib.TOMLDecodeError as error:
         line = _int_from(r"line (\d+)", str(error))
         column = _int_from(r"column (\d+)", str(error))
-        problem = Problem(file, line, column, "", f"TOML syntax error: {error}", "check quotes and '='")
+        problem = Problem(
+            file, line, column, "", f"TOML syntax error: {error}", "check quotes and '='"
+        )
         raise SettingsInvalid(f"{file}: not valid TOML", [problem]) from None
     try:
         return Settings.model_validate(data)
@@ -164,7 +169,7 @@ def _settings_problem(text: str, file: str, detail: dict[str, Any]) -> Problem:
         section: type[BaseModel] = Settings
         if len(loc) > 1:
             sub = Settings.model_fields.get(loc[0])
-            section = sub.annotation if sub and isinstance(sub.annotation, type) else Settings  # type: ignore[assignment]
+            section = sub.annotation if sub and isinstance(sub.annotation, type) else Settings
         hint = suggestion(loc[-1], section.model_fields)
         return Problem(file, line, 1, field, f"unknown setting '{loc[-1]}'", hint)
     message = str(detail["msg"]).removeprefix("Value error, ")
@@ -217,14 +222,15 @@ def init_workspace(
     force: bool = False,
 ) -> Workspace:
     """Create a workspace with its folders, settings and an example map for the preset."""
-    from journeykit.maps.examples import example_map  # noqa: PLC0415  (maps import is heavier)
-    from journeykit.maps.io import save_map  # noqa: PLC0415
+    from journeykit.maps.examples import example_map
+    from journeykit.maps.io import save_map
 
     root = Path(root)
     settings_path = root / SETTINGS_FILE
     if settings_path.exists() and not force:
         raise JourneykitError(
-            f"{root}: already a workspace ({SETTINGS_FILE} exists) — choose another folder or pass --force"
+            f"{root}: already a workspace ({SETTINGS_FILE} exists) — "
+            "choose another folder or pass --force"
         )
     for folder in FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)

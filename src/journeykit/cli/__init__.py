@@ -36,7 +36,8 @@ def _global_options(
         typer.Option(
             "--workspace",
             "-w",
-            help="Workspace folder (else $JOURNEYKIT_WORKSPACE, else the nearest journeykit.toml upward).",
+            help="Workspace folder (else $JOURNEYKIT_WORKSPACE, else the nearest "
+            "journeykit.toml upward).",
         ),
     ] = None,
 ) -> None:

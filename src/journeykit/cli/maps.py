@@ -35,9 +35,15 @@ class RenderFormat(StrEnum):
 @map_app.command("new")
 def new(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Title of the map; its id and file name derive from it.")],
-    preset: Annotated[Preset | None, typer.Option(help="Stages (default: the workspace's).")] = None,
-    map_type: Annotated[MapType, typer.Option("--type", help="Kind of map.")] = MapType.CURRENT_STATE,
+    name: Annotated[
+        str, typer.Argument(help="Title of the map; its id and file name derive from it.")
+    ],
+    preset: Annotated[
+        Preset | None, typer.Option(help="Stages (default: the workspace's).")
+    ] = None,
+    map_type: Annotated[
+        MapType, typer.Option("--type", help="Kind of map.")
+    ] = MapType.CURRENT_STATE,
     persona: Annotated[str, typer.Option(help="Name of the persona.")] = "Persona",
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
@@ -70,7 +76,11 @@ def validate(
             problems.extend(error.problems or [Problem(str(path), None, None, "", str(error))])
     if as_json:
         print_json(
-            {"files": len(files), "valid": not problems, "problems": [_as_dict(p) for p in problems]}
+            {
+                "files": len(files),
+                "valid": not problems,
+                "problems": [_as_dict(p) for p in problems],
+            }
         )
     else:
         for problem in problems:
@@ -96,7 +106,9 @@ def _as_dict(problem: Problem) -> dict[str, object]:
 def fmt(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Map files (default: all).")] = None,
-    check: Annotated[bool, typer.Option(help="Only report files that would change (exit 1).")] = False,
+    check: Annotated[
+        bool, typer.Option(help="Only report files that would change (exit 1).")
+    ] = False,
 ) -> None:
     """Re-indent map files in house style, keeping comments, key order and quoting."""
     files = paths or workspace_from(ctx).map_files()
@@ -139,18 +151,21 @@ def render(
     path: Annotated[Path, typer.Argument(help="Map file.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     output_format: Annotated[
-        RenderFormat | None, typer.Option("--format", help="svg, html, png or pdf (default: from -o).")
+        RenderFormat | None,
+        typer.Option("--format", help="svg, html, png or pdf (default: from -o)."),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Label language (default: the map's).")] = None,
 ) -> None:
     """Render a map as SVG, standalone HTML (print-ready), PNG or PDF."""
-    from journeykit.maps.render import render_to_file  # noqa: PLC0415  (rendering is heavier)
+    from journeykit.maps.render import render_to_file
 
     journey_map = load_map(path)
     chosen = output_format or _format_from_suffix(output)
     language = lang or journey_map.language
     if language not in ("de", "en"):
-        raise typer.BadParameter(f"'{language}' is not a language — use 'de' or 'en'", param_hint="--lang")
+        raise typer.BadParameter(
+            f"'{language}' is not a language — use 'de' or 'en'", param_hint="--lang"
+        )
     render_to_file(journey_map, chosen.value, output, language)
     console.print(f"Wrote {output}")
 
@@ -182,8 +197,13 @@ def kpis(
         print_json(
             [
                 {
-                    "id": m.id, "de": m.de, "en": m.en, "unit": m.unit.value,
-                    "direction": m.direction.value, "stage": m.stage, "formula": m.formula,
+                    "id": m.id,
+                    "de": m.de,
+                    "en": m.en,
+                    "unit": m.unit.value,
+                    "direction": m.direction.value,
+                    "stage": m.stage,
+                    "formula": m.formula,
                     "needs": list(m.needs),
                 }
                 for m in CATALOG

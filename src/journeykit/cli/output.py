@@ -21,6 +21,6 @@ def print_json(document: Any) -> None:
 
 
 def workspace_from(ctx: typer.Context) -> Workspace:
-    """The workspace for this invocation, from ``--workspace``, the environment, or upward search."""
+    """The workspace of this call: ``--workspace``, the environment, or found upward."""
     root: Path | None = (ctx.find_root().obj or {}).get("workspace")
     return find_workspace(root)

@@ -23,7 +23,9 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder of the new workspace.")],
     preset: Annotated[Preset, typer.Option(help="Stages of the example map.")] = Preset.ECOMMERCE,
     lang: Annotated[str, typer.Option(help="Language: de or en.")] = "de",
-    force: Annotated[bool, typer.Option(help="Overwrite an existing workspace's settings.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite an existing workspace's settings.")
+    ] = False,
 ) -> None:
     """Create a workspace: journeykit.toml, maps/, flows/, templates/, data/ and an example map."""
     workspace = init_workspace(directory, preset, _language(lang), force=force)
@@ -40,7 +42,7 @@ def demo(
     force: Annotated[bool, typer.Option(help="Replace an existing demo workspace.")] = False,
 ) -> None:
     """Create the demo workspace: German maps for all presets and all four map types."""
-    from journeykit.datasets.demo import create_demo_workspace  # noqa: PLC0415
+    from journeykit.datasets.demo import create_demo_workspace
 
     workspace = create_demo_workspace(directory, force=force)
     console.print(f"Demo workspace ready: [bold]{workspace.root}[/bold]")
@@ -54,9 +56,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web pages and the JSON API of the workspace."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from journeykit.web.app import create_app  # noqa: PLC0415
+    from journeykit.web.app import create_app
 
     workspace = workspace_from(ctx)
     console.print(f"Serving {workspace.root} at http://{host}:{port}  (Ctrl+C stops)")

@@ -1,1 +1,1 @@
-"""Journey maps: the model, its YAML file format, validation, presets, the KPI catalog, rendering."""
+"""Journey maps: the model, its YAML format, validation, presets, KPI catalog and rendering."""

@@ -1,7 +1,7 @@
 """What changed between two maps, stage by stage (e.g. current state → future state).
 
-Items are compared by id where they have one (stages, touchpoints, pain points, opportunities) and by
-text where they do not (goals, actions, thoughts); a KPI is compared by metric.
+Items are compared by id where they have one (stages, touchpoints, pain points, opportunities) and
+by text where they do not (goals, actions, thoughts); a KPI is compared by metric.
 """
 
 from __future__ import annotations
@@ -50,8 +50,12 @@ class MapDiff:
             "b": self.b,
             "changes": [
                 {
-                    "stage": c.stage, "lane": c.lane, "kind": c.kind, "item": c.item,
-                    "before": c.before, "after": c.after,
+                    "stage": c.stage,
+                    "lane": c.lane,
+                    "kind": c.kind,
+                    "item": c.item,
+                    "before": c.before,
+                    "after": c.after,
                 }
                 for c in self.changes
             ],
@@ -66,7 +70,9 @@ def diff_maps(a: JourneyMap, b: JourneyMap) -> MapDiff:
     """The changes that turn map ``a`` into map ``b``."""
     result = MapDiff(a.id, b.id)
     result.changes += _compare_fields(None, "map", "", a, b, ("title", "type", "description"))
-    result.changes += _compare_fields(None, "persona", "", a.persona, b.persona, ("name", "description"))
+    result.changes += _compare_fields(
+        None, "persona", "", a.persona, b.persona, ("name", "description")
+    )
     stages_a = {stage.id: stage for stage in a.ordered_stages()}
     stages_b = {stage.id: stage for stage in b.ordered_stages()}
     for stage_id in _union(list(stages_a), list(stages_b)):
@@ -98,11 +104,19 @@ def _stage_changes(a: Stage, b: Stage) -> list[Change]:
 
 
 def _touchpoint_changes(stage_id: str, a: JourneyMap, b: JourneyMap) -> list[Change]:
-    return _by_key(stage_id, "touchpoints", a.touchpoints_of(stage_id), b.touchpoints_of(stage_id),
-                   "id", "name")
+    return _by_key(
+        stage_id,
+        "touchpoints",
+        a.touchpoints_of(stage_id),
+        b.touchpoints_of(stage_id),
+        "id",
+        "name",
+    )
 
 
-def _by_key(stage: str, lane: str, old: list[Any], new: list[Any], key: str, label: str) -> list[Change]:
+def _by_key(
+    stage: str, lane: str, old: list[Any], new: list[Any], key: str, label: str
+) -> list[Change]:
     before = {getattr(item, key): item for item in old}
     after = {getattr(item, key): item for item in new}
     changes = []
@@ -117,7 +131,14 @@ def _by_key(stage: str, lane: str, old: list[Any], new: list[Any], key: str, lab
             for name in old_data:
                 if old_data[name] != new_data[name]:
                     changes.append(
-                        Change(stage, lane, "changed", f"{item_key}.{name}", old_data[name], new_data[name])
+                        Change(
+                            stage,
+                            lane,
+                            "changed",
+                            f"{item_key}.{name}",
+                            old_data[name],
+                            new_data[name],
+                        )
                     )
     return changes
 

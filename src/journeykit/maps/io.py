@@ -1,7 +1,7 @@
 """Loading, saving and formatting map files.
 
-Loading always validates; saving writes the canonical form of a model; formatting re-indents a user's
-file in the house style while keeping its comments, key order and quoting.
+Loading always validates; saving writes the canonical form of a model; formatting re-indents a
+user's file in the house style while keeping its comments, key order and quoting.
 """
 
 from __future__ import annotations

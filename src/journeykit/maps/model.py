@@ -1,7 +1,7 @@
-"""The journey map: pydantic models for the YAML format (stages × lanes, one persona per map).
+"""The journey map: pydantic models for the YAML format (stages × lanes, one persona a map).
 
-A map file is validated in two passes: these models check shapes, types and ranges; ``rules`` checks what
-needs the whole map (unique ids, references, stage order). Both report every problem at once.
+A map file is validated in two passes: these models check shapes, types and ranges; ``rules`` checks
+what needs the whole map (unique ids, references, stage order). Both report every problem at once.
 """
 
 from __future__ import annotations
@@ -119,7 +119,9 @@ class Condition(Strict):
             return self
         if value is None:
             raise PydanticCustomError(
-                "condition_value", "operator '{op}' needs a value — add 'value: …'", {"op": op.value}
+                "condition_value",
+                "operator '{op}' needs a value — add 'value: …'",
+                {"op": op.value},
             )
         if op in _LIST_OPERATORS and not isinstance(value, list):
             raise PydanticCustomError(
@@ -152,7 +154,7 @@ def _check_regex(value: object) -> None:
 
 
 class MatchRule(Strict):
-    """Which events count as a touchpoint; every given part must hold (the journeys issue evaluates it)."""
+    """Which events count as a touchpoint; every part given must hold (evaluated by journeys)."""
 
     event: Name | list[Name] | None = Field(default=None, description="Event name(s).")
     channel: ChannelField | list[ChannelField] | None = Field(default=None)
@@ -171,7 +173,7 @@ class MatchRule(Strict):
 
 
 class EventCondition(Strict):
-    """A behaviour condition of a segment: the customer did ``event`` at least ``min_count`` times."""
+    """Behaviour in a segment: the customer did ``event`` at least ``min_count`` times."""
 
     event: Name
     min_count: int = Field(default=1, ge=1)
@@ -253,7 +255,8 @@ class Kpi(Strict):
         if METRICS[self.metric].unit is Unit.RATIO and not 0 <= self.target <= 1:
             raise PydanticCustomError(
                 "ratio_target",
-                "target {target} is outside 0..1 — ratios are fractions: write {fraction} for {target} %",
+                "target {target} is outside 0..1 — ratios are fractions: "
+                "write {fraction} for {target} %",
                 {"target": self.target, "fraction": round(self.target / 100, 6)},
             )
         return self
@@ -263,7 +266,9 @@ class Kpi(Strict):
         if self.comparison is not None:
             return self.comparison
         direction = METRICS[self.metric].direction
-        return Comparison.AT_LEAST if direction is Direction.HIGHER_IS_BETTER else Comparison.AT_MOST
+        return (
+            Comparison.AT_LEAST if direction is Direction.HIGHER_IS_BETTER else Comparison.AT_MOST
+        )
 
 
 class Stage(Strict):
@@ -312,7 +317,7 @@ class JourneyMap(Strict):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
-    format: Literal[1] = Field(default=FORMAT_VERSION, description="Version of the file format.")
+    format: Literal[1] = Field(default=1, description="Version of the file format.")
     id: Id
     title: Name
     type: MapType = MapType.CURRENT_STATE
@@ -328,7 +333,7 @@ class JourneyMap(Strict):
     def _consistent(self, info: ValidationInfo) -> JourneyMap:
         if info.context and info.context.get("skip_rules"):
             return self
-        from journeykit.maps.rules import check_rules  # noqa: PLC0415  (rules import the model)
+        from journeykit.maps.rules import check_rules
 
         problems = check_rules(self.model_dump(mode="json"))
         if problems:

@@ -8,11 +8,20 @@ from journeykit.maps.model import JourneyMap, MapType
 from journeykit.maps.presets import Preset, preset_stages
 from journeykit.maps.validate import slugify
 
-_DAY_SLOTS = ("07:00-08:00", "08:00-12:00", "12:00-13:00", "13:00-18:00", "18:00-20:00",
-              "20:00-22:00", "22:00-23:00")
+_DAY_SLOTS = (
+    "07:00-08:00",
+    "08:00-12:00",
+    "12:00-13:00",
+    "13:00-18:00",
+    "18:00-20:00",
+    "20:00-22:00",
+    "22:00-23:00",
+)
 
 
-def new_map(title: str, preset: Preset, map_type: MapType, persona: str, language: str) -> JourneyMap:
+def new_map(
+    title: str, preset: Preset, map_type: MapType, persona: str, language: str
+) -> JourneyMap:
     """A map titled ``title`` with the preset's stages; day-in-the-life maps get time slots."""
     lang = "de" if language == "de" else "en"
     stages: list[dict[str, Any]] = []

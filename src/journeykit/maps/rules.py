@@ -107,7 +107,8 @@ def _duplicate_ids(kind: str, items: list[tuple[Loc, Mapping[str, Any]]]) -> lis
             problems.append(
                 RuleProblem(
                     (*loc, "id"),
-                    f"duplicate {kind} id '{identifier}' (first used at {format_loc(first[identifier])})",
+                    f"duplicate {kind} id '{identifier}' "
+                    f"(first used at {format_loc(first[identifier])})",
                     f"give each {kind} its own id",
                 )
             )

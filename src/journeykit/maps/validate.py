@@ -1,7 +1,8 @@
-"""Validation of map files: every problem at once, as ``file:line:column: field: what — how to fix``.
+"""Validation of map files: every problem at once, as ``file:line:column: field: what — how to
+fix``.
 
-Pydantic's errors are rewritten here into messages a map author understands ("did you mean …" for keys,
-enum values and ids), then joined with the whole-map rules and located in the YAML text.
+Pydantic's errors are rewritten here into messages a map author understands ("did you mean …" for
+keys, enum values and ids), then joined with the whole-map rules and located in the YAML text.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def validate_map_data(data: Any, file: str = "<map>") -> JourneyMap:
         )
     if not isinstance(data, Mapping):
         problem = Problem(
-            file, 1, 1, "", "a map file must be a YAML mapping (key: value lines)",
+            file,
+            1,
+            1,
+            "",
+            "a map file must be a YAML mapping (key: value lines)",
             "start from `journeykit map new NAME`",
         )
         raise MapInvalid(file, [problem])
@@ -152,7 +157,10 @@ def _explain(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str, str
 
 def _pattern_problem(name: str, value: str) -> tuple[str, str]:
     if name == "slot":
-        return f"'{value}' is not a time of day", "write 'HH:MM' or 'HH:MM-HH:MM', e.g. '07:30-08:00'"
+        return (
+            f"'{value}' is not a time of day",
+            "write 'HH:MM' or 'HH:MM-HH:MM', e.g. '07:30-08:00'",
+        )
     return (
         f"'{value}' is not a valid id",
         f"use lower-case letters, digits, '-' and '_', e.g. '{slugify(value)}'",

@@ -1,7 +1,8 @@
 """Controlled vocabularies of the map format: channels and devices, with the aliases users type.
 
-Users write "E-Mail", "Newsletter" or "Handy"; the map stores the canonical id. One table per vocabulary
-keeps the aliases as data, so the event sources of later issues normalise with the same table.
+Users write "E-Mail", "Newsletter" or "Handy"; the map stores the canonical id. One table per
+vocabulary keeps the aliases as data, so the event sources of later issues normalise with the same
+table.
 """
 
 from __future__ import annotations
@@ -54,8 +55,14 @@ _CHANNEL_ALIASES: dict[Channel, tuple[str, ...]] = {
     Channel.PUSH: ("push-notification", "push notification", "push-nachricht"),
     Channel.ADS: ("ad", "advertising", "werbung", "anzeige", "display", "sea", "ppc", "paid"),
     Channel.SOCIAL: (
-        "social media", "social-media", "instagram", "facebook", "tiktok", "pinterest",
-        "youtube", "linkedin",
+        "social media",
+        "social-media",
+        "instagram",
+        "facebook",
+        "tiktok",
+        "pinterest",
+        "youtube",
+        "linkedin",
     ),
     Channel.SEARCH: ("seo", "organic", "google", "suche"),
     Channel.STORE: ("retail", "laden", "filiale", "geschäft", "pos"),

@@ -1,7 +1,8 @@
 """Round-trip YAML: parse users' files keeping comments, key order and quoting, and locate fields.
 
-Everything YAML-specific lives here: the ruamel configuration, syntax errors as ``Problem``s, and the
-mapping from a field path such as ``stages[2].name`` to the line and column where the user wrote it.
+Everything YAML-specific lives here: the ruamel configuration, syntax errors as ``Problem``s, and
+the mapping from a field path such as ``stages[2].name`` to the line and column where the user wrote
+it.
 """
 
 from __future__ import annotations
