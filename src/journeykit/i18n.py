@@ -70,6 +70,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No maps yet. Create one with: journeykit map new NAME",
     },
     "invalid_map": {"de": "Diese Map hat Fehler", "en": "This map has problems"},
+    # web app
+    "web.api": {"de": "API-Dokumentation", "en": "API docs"},
+    "web.all_maps": {"de": "Alle Maps", "en": "All maps"},
+    "web.files": {"de": "Map-Dateien im Workspace", "en": "map files in the workspace"},
+    "web.file": {"de": "Datei", "en": "File"},
+    "web.problems": {"de": "Fehler", "en": "Problems"},
+    "web.fix_and_reload": {
+        "de": "Korrigiere die Datei und lade die Seite neu (`journeykit map validate` prüft sie).",
+        "en": "Fix the file and reload the page (`journeykit map validate` checks it).",
+    },
+    "web.not_found": {"de": "Map nicht gefunden", "en": "Map not found"},
+    "web.no_map_with_id": {"de": "Keine Map hat die ID", "en": "No map has the id"},
 }
 
 

@@ -85,7 +85,12 @@ def validate(
     else:
         for problem in problems:
             error_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-        if not problems:
+        bad_files = len({problem.file for problem in problems})
+        if problems:
+            error_console.print(
+                f"{len(problems)} problem(s) in {bad_files} of {len(files)} map file(s)"
+            )
+        else:
             console.print(f"{len(files)} map(s) valid")
     if problems:
         raise typer.Exit(1)

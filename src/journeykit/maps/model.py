@@ -250,16 +250,18 @@ class Kpi(Strict):
             )
         return value
 
-    @model_validator(mode="after")
-    def _target_in_unit(self) -> Kpi:
-        if METRICS[self.metric].unit is Unit.RATIO and not 0 <= self.target <= 1:
+    @field_validator("target")
+    @classmethod
+    def _target_in_unit(cls, value: float, info: ValidationInfo) -> float:
+        known = METRICS.get(str(info.data.get("metric")))
+        if known is not None and known.unit is Unit.RATIO and not 0 <= value <= 1:
             raise PydanticCustomError(
                 "ratio_target",
                 "target {target} is outside 0..1 — ratios are fractions: "
                 "write {fraction} for {target} %",
-                {"target": self.target, "fraction": round(self.target / 100, 6)},
+                {"target": value, "fraction": round(value / 100, 6)},
             )
-        return self
+        return value
 
     def effective_comparison(self) -> Comparison:
         """The comparison to apply: the explicit one, else what the metric's direction implies."""
