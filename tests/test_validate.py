@@ -51,18 +51,31 @@ def test_valid_file_loads() -> None:
         ("", "m.yaml:1:1: the map is empty — start from `journeykit map new NAME`"),
         ("- a\n- b\n", "a map file must be a YAML mapping"),
         (MINIMAL + "titel: x\n", "m.yaml:9:1: titel: unknown key 'titel' — did you mean 'title'?"),
-        (MINIMAL.replace("stages:\n  - id: s1\n    name: S1\n", "stages: []\n"),
-         "stages: the map has no stages — add at least one stage under 'stages:'"),
-        (MINIMAL + "  - id: s1\n    name: again\n",
-         "m.yaml:9:5: stages[1].id: duplicate stage id 's1' (first used at stages[0])"),
-        (MINIMAL.replace("id: m\n", "id: m\nid: n\n"),
-         "m.yaml:3:1: YAML syntax error: found duplicate key \"id\""),
-        (MINIMAL + "  - id: s2\n   name: bad indent\n", "m.yaml:10:4: YAML syntax error: expected <block end>"),
-        (MINIMAL.replace("type", "x") + "type: day-in-the-life\n",
-         "stages[0]: a day-in-the-life map needs a time slot for every stage — add e.g."),
+        (
+            MINIMAL.replace("stages:\n  - id: s1\n    name: S1\n", "stages: []\n"),
+            "stages: the map has no stages — add at least one stage under 'stages:'",
+        ),
+        (
+            MINIMAL + "  - id: s1\n    name: again\n",
+            "m.yaml:9:5: stages[1].id: duplicate stage id 's1' (first used at stages[0])",
+        ),
+        (
+            MINIMAL.replace("id: m\n", "id: m\nid: n\n"),
+            'm.yaml:3:1: YAML syntax error: found duplicate key "id"',
+        ),
+        (
+            MINIMAL + "  - id: s2\n   name: bad indent\n",
+            "m.yaml:10:4: YAML syntax error: expected <block end>",
+        ),
+        (
+            MINIMAL.replace("type", "x") + "type: day-in-the-life\n",
+            "stages[0]: a day-in-the-life map needs a time slot for every stage — add e.g.",
+        ),
         (MINIMAL + "    slot: '25:00'\n", "stages[0].slot: '25:00' is not a time of day"),
-        (MINIMAL + "    emotion: {planned: high}\n",
-         "stages[0].emotion.planned: 'high' is not a whole number — write a number such as 3"),
+        (
+            MINIMAL + "    emotion: {planned: high}\n",
+            "stages[0].emotion.planned: 'high' is not a whole number — write a number such as 3",
+        ),
         (MINIMAL + "    goals: Sparen\n", "stages[0].goals: must be a list"),
     ],
 )

@@ -124,7 +124,19 @@ def _assert_first_page_renders(pdf: bytes, folder: Path) -> None:
     source = folder / "page.pdf"
     source.write_bytes(pdf)
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", source, folder / "p1"],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            source,
+            folder / "p1",
+        ],
         check=True,
         timeout=60,
     )

@@ -1,0 +1,5 @@
+"""``python -m journeykit`` runs the CLI."""
+
+from journeykit.cli import main
+
+main()
