@@ -6,6 +6,7 @@ PNG and PDF need Chromium and are exercised in ``test_web_browser.py``.
 from __future__ import annotations
 
 import shutil
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -283,3 +284,25 @@ def test_edited_files_are_seen_without_a_restart(client: TestClient, workspace: 
     assert response.json()["title"] == "Kaputte Map"
     (workspace.maps_dir / "broken.yaml").unlink()
     assert client.get("/api/maps/broken-map").status_code == 404
+
+
+def test_docs_fall_back_to_fastapis_page_without_the_bundle(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "swagger_ui_bundle", None)  # import fails
+    with TestClient(create_app(workspace)) as client:
+        page = client.get("/docs")
+    assert page.status_code == 200
+    assert "swagger-ui-bundle.js" in page.text
+    assert "/static/swagger-ui/" not in page.text
+
+
+def test_an_unreadable_file_is_listed_with_the_reason(
+    client: TestClient, workspace: Workspace
+) -> None:
+    (workspace.maps_dir / "latin1.yaml").write_bytes("title: Größe\n".encode("latin-1"))
+    listed = {item["file"]: item for item in client.get("/api/maps").json()}
+    assert [problem["text"] for problem in listed["maps/latin1.yaml"]["problems"]] == [
+        "maps/latin1.yaml: not UTF-8 text (byte 9) — save the file as UTF-8"
+    ]
+    assert listed["maps/latin1.yaml"]["id"] == "latin1"

@@ -93,9 +93,16 @@ def _load(path: Path) -> MapEntry:
     try:
         journey_map = load_map(path)
     except JourneykitError as error:
-        problems = error.problems or [Problem(str(path), None, None, "", str(error))]
-        return MapEntry(_raw_id(path), path, None, tuple(problems))
+        return MapEntry(
+            _raw_id(path), path, None, tuple(error.problems or [_as_problem(error, path)])
+        )
     return MapEntry(journey_map.id, path, journey_map)
+
+
+def _as_problem(error: JourneykitError, path: Path) -> Problem:
+    """A file-level error (unreadable, not UTF-8) in the shape of a located problem."""
+    what, _, hint = str(error).removeprefix(f"{path}: ").partition(" — ")
+    return Problem(str(path), None, None, "", what, hint or None)
 
 
 def _raw_id(path: Path) -> str:

@@ -8,6 +8,7 @@ FastAPI's own page, which loads Swagger UI from a CDN.
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -26,7 +27,15 @@ def swagger_ui_folder() -> Path | None:
     except ImportError:
         return None
     folder = Path(str(getattr(bundle, "swagger_ui_path", "")))
-    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
+    if not (folder / "swagger-ui-bundle.js").is_file() or _major_version(folder.name) < 5:
+        return None  # Swagger UI 4 (package swagger-ui-bundle) cannot read OpenAPI 3.1
+    return folder
+
+
+def _major_version(folder_name: str) -> int:
+    """5 for a folder named 'swagger-ui-5.31.0'; 0 when the name carries no version."""
+    found = re.search(r"(\d+)\.\d+\.\d+$", folder_name)
+    return int(found.group(1)) if found else 0
 
 
 def add_offline_docs(app: FastAPI, folder: Path) -> None:

@@ -1,0 +1,1 @@
+"""Events: the schema, sources, ingest (validate, normalise, dedupe, quarantine), identity, collector."""

@@ -1,0 +1,1 @@
+"""Event sources: each reads one input shape into columnar batches for the ingest pipeline."""
