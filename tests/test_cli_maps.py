@@ -115,7 +115,8 @@ def test_init_new_diff_fmt(tmp_path: Path) -> None:
 def test_fmt_keeps_comments_and_reports_changes(tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(
-        "format: 1\nid: m  # keep me\ntitle: M\npersona:\n    name: P\nstages:\n- id: s\n  name: S\n"
+        "format: 1\nid: m  # keep me\ntitle: M\npersona:\n    name: P\n"
+        "stages:\n- id: s\n  name: S\n"
     )
     check = runner.invoke(app, ["map", "fmt", "--check", str(path)])
     assert check.exit_code == 1

@@ -1,4 +1,4 @@
-"""The public API is what ``journeykit.__all__`` lists; this test pins it so changes are deliberate."""
+"""The public API is what ``journeykit.__all__`` lists; pinned here so changes are deliberate."""
 
 from __future__ import annotations
 

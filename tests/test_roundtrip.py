@@ -1,4 +1,4 @@
-"""Property tests: valid maps round-trip YAML → model → YAML unchanged; mutated files never crash."""
+"""Property tests: valid maps round-trip YAML → model → YAML; mutated files never crash."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from journeykit.maps import yamlio
 from journeykit.maps.examples import example_map
 from journeykit.maps.io import format_map_text, map_to_yaml
 from journeykit.maps.kpis import CATALOG, Unit
-from journeykit.maps.model import Friction, JourneyMap, MapType, OpportunityStatus, Operator
+from journeykit.maps.model import Friction, JourneyMap, MapType, Operator, OpportunityStatus
 from journeykit.maps.presets import Preset
 from journeykit.maps.validate import MapInvalid, validate_map_text
 from journeykit.maps.vocab import Channel, Device
@@ -138,10 +138,13 @@ def test_users_comments_order_and_quotes_survive() -> None:
 
 
 def test_fmt_reindents_but_keeps_comments() -> None:
-    messy = "format: 1\nid: m   # the id\ntitle: 'M'\npersona:\n    name: P\nstages:\n- id: s\n  name: S\n"
+    messy = "format: 1\nid: m   # the id\ntitle: 'M'\npersona:\n    name: P\n" + (
+        "stages:\n- id: s\n  name: S\n"
+    )
     formatted = format_map_text(messy)
     assert formatted == (
-        "format: 1\nid: m   # the id\ntitle: 'M'\npersona:\n  name: P\nstages:\n  - id: s\n    name: S\n"
+        "format: 1\nid: m   # the id\ntitle: 'M'\npersona:\n  name: P\n"
+        "stages:\n  - id: s\n    name: S\n"
     )
     assert format_map_text(formatted) == formatted
 
@@ -154,7 +157,7 @@ _SEED_TEXTS = [
 
 @st.composite
 def mutated(draw: st.DrawFn) -> str:
-    """A valid file with a few random edits: lines dropped, doubled, re-indented, characters typed."""
+    """A valid file with random edits: lines dropped, doubled, re-indented, characters typed."""
     lines = draw(st.sampled_from(_SEED_TEXTS)).splitlines(keepends=True)
     for _ in range(draw(st.integers(1, 4))):
         if not lines:
@@ -191,3 +194,48 @@ def test_mutations_give_errors_never_crashes(text_in: str) -> None:
             assert problem.message
             assert problem.line is None or 1 <= problem.line <= line_count
             assert str(problem).startswith("m.yaml")
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's round-trip containers and scalars as plain Python values."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated())
+def test_fast_loader_and_round_trip_parser_agree(text_in: str) -> None:
+    """Validation (libyaml, YAML 1.2 rules) and fmt (ruamel) must read a file the same way."""
+    from journeykit.maps import yamlload
+
+    try:
+        fast = yamlload.load(text_in, "m.yaml")
+        slow = yamlio.parse(text_in, "m.yaml")
+    except yamlio.YamlSyntaxError:
+        return
+    assert _plain(fast) == _plain(slow)
+
+
+def test_yaml_12_scalars() -> None:
+    from journeykit.maps import yamlload
+
+    text_in = "a: no\nb: 07:30\nc: 010\nd: 0o10\ne: ~\nf: 1e3\ng: True\nh: 2026-11-01\n"
+    assert yamlload.load(text_in, "m.yaml") == {
+        "a": "no",
+        "b": "07:30",
+        "c": 10,
+        "d": 8,
+        "e": None,
+        "f": 1000.0,
+        "g": True,
+        "h": "2026-11-01",
+    }

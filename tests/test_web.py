@@ -88,7 +88,8 @@ def test_index_lists_the_broken_map_with_its_problems(client: TestClient) -> Non
 def test_index_shows_a_problem_for_the_second_file_with_the_same_id(client: TestClient) -> None:
     page = client.get("/").text
     assert "maps/zz-copy.yaml:4: id: the id &#39;example-ecommerce&#39; is already used by " in page
-    assert page.count('href="/maps/example-ecommerce"') == 1  # the copy is not linked
+    assert page.count('<a href="/maps/example-ecommerce">') == 1  # the copy is not linked
+    assert page.count('<img src="/maps/example-ecommerce.svg?lang=de"') == 1
 
 
 def test_index_of_an_empty_workspace_says_how_to_start(workspace: Workspace) -> None:
@@ -208,7 +209,8 @@ def test_map_page_shows_the_svg_with_print_and_downloads(client: TestClient) -> 
     response = client.get(f"/maps/{EXAMPLE}")
     assert response.status_code == 200
     page = response.text
-    assert '<div class="map-canvas"><svg' in page
+    assert '<div class="map-canvas"' in page
+    assert "onclick=\"this.classList.toggle('actual-size')\"><svg" in page
     assert "Ziele" in page
     assert 'onclick="window.print()">Drucken</button>' in page
     for kind in ("svg", "png", "pdf", "html", "yaml"):

@@ -36,7 +36,7 @@ def test_init_creates_folders_settings_and_a_valid_example(
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     init_workspace(tmp_path)
-    with pytest.raises(Exception, match="already a workspace .* pass --force"):
+    with pytest.raises(Exception, match=r"already a workspace .* pass --force"):
         init_workspace(tmp_path)
     init_workspace(tmp_path, force=True)
 

@@ -127,6 +127,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "web.not_found": {"de": "Map nicht gefunden", "en": "Map not found"},
     "web.no_map_with_id": {"de": "Keine Map hat die ID", "en": "No map has the id"},
+    "web.zoom": {
+        "de": "Klicken: Originalgröße / an Breite anpassen",
+        "en": "Click: actual size / fit to width",
+    },
 }
 
 

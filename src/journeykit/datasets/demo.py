@@ -49,10 +49,10 @@ def demo_map_texts() -> dict[str, str]:
 def create_demo_workspace(directory: Path | str, *, force: bool = False) -> Workspace:
     """Create the demo workspace in ``directory`` and return it loaded.
 
-    Writes ``journeykit.toml``, the workspace folders and the demo maps. With ``force`` the settings
-    and the demo's own map files are replaced; nothing else in the folder is touched or deleted, so a
-    user's own maps beside the demo survive a refresh. Without ``force``, an existing workspace or
-    demo map raises ``DemoWorkspaceExists`` instead of overwriting it.
+    Writes ``journeykit.toml``, the workspace folders and the demo maps. With ``force`` the
+    settings and the demo's own map files are replaced; nothing else in the folder is touched or
+    deleted, so a user's own maps beside the demo survive a refresh. Without ``force``, an
+    existing workspace or demo map raises ``DemoWorkspaceExists`` instead of overwriting it.
     """
     root = Path(directory)
     if root.exists() and not root.is_dir():
@@ -71,4 +71,10 @@ def create_demo_workspace(directory: Path | str, *, force: bool = False) -> Work
     return load_workspace(root)
 
 
-__all__ = ["DEMO_MAPS", "DEMO_NAME", "DemoWorkspaceExists", "create_demo_workspace", "demo_map_texts"]
+__all__ = [
+    "DEMO_MAPS",
+    "DEMO_NAME",
+    "DemoWorkspaceExists",
+    "create_demo_workspace",
+    "demo_map_texts",
+]

@@ -21,6 +21,7 @@ from journeykit.errors import JourneykitError, Problem, suggestion
 from journeykit.maps import yamlio
 from journeykit.maps.model import JourneyMap
 from journeykit.maps.rules import check_rules, format_loc
+from journeykit.maps.yamlload import Locator, clean_loc, load
 
 _RANGES = {
     "severity": "severity goes from 1 (minor) to 5 (blocks the journey)",
@@ -47,14 +48,14 @@ def validate_map_file(path: Path | str) -> JourneyMap:
 def validate_map_text(text: str, file: str = "<map>") -> JourneyMap:
     """Validate YAML text as a map; raises ``MapInvalid`` naming every problem."""
     try:
-        data = yamlio.parse(text, file)
+        data = load(text, file)
     except yamlio.YamlSyntaxError as error:
         raise MapInvalid(file, error.problems) from None
-    return validate_map_data(data, file)
+    return validate_map_data(data, file, Locator(text))
 
 
-def validate_map_data(data: Any, file: str = "<map>") -> JourneyMap:
-    """Validate parsed YAML (round-trip containers keep positions for the messages)."""
+def validate_map_data(data: Any, file: str = "<map>", locator: Locator | None = None) -> JourneyMap:
+    """Validate parsed YAML; ``locator`` finds line and column of each problem in the text."""
     if data is None or (isinstance(data, str) and not data.strip()):
         raise MapInvalid(
             file,
@@ -70,24 +71,23 @@ def validate_map_data(data: Any, file: str = "<map>") -> JourneyMap:
             "start from `journeykit map new NAME`",
         )
         raise MapInvalid(file, [problem])
-    problems = _model_problems(data, file) + _rule_problems(data, file)
+    locate = locator or Locator("")
+    try:
+        journey_map = JourneyMap.model_validate(data, context={"skip_rules": True})
+        model_problems: list[Problem] = []
+    except ValidationError as error:
+        details = error.errors(include_url=False)
+        model_problems = [_problem(data, file, detail, locate) for detail in details]
+    problems = model_problems + _rule_problems(data, file, locate)
     if problems:
         raise MapInvalid(file, _unique(problems))
-    return JourneyMap.model_validate(data, context={"skip_rules": True})
+    return journey_map
 
 
-def _model_problems(data: Any, file: str) -> list[Problem]:
-    try:
-        JourneyMap.model_validate(data, context={"skip_rules": True})
-    except ValidationError as error:
-        return [_problem(data, file, detail) for detail in error.errors(include_url=False)]
-    return []
-
-
-def _rule_problems(data: Any, file: str) -> list[Problem]:
+def _rule_problems(data: Any, file: str, locate: Locator) -> list[Problem]:
     problems = []
     for rule in check_rules(data):
-        line, column = yamlio.position(data, rule.loc)
+        line, column = locate.position(rule.loc)
         problems.append(Problem(file, line, column, rule.field, rule.message, rule.hint))
     return problems
 
@@ -104,9 +104,9 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return unique
 
 
-def _problem(data: Any, file: str, detail: ErrorDetails) -> Problem:
-    loc = yamlio.clean_loc(data, tuple(detail["loc"]))
-    line, column = yamlio.position(data, loc)
+def _problem(data: Any, file: str, detail: ErrorDetails, locate: Locator) -> Problem:
+    loc = clean_loc(data, tuple(detail["loc"]))
+    line, column = locate.position(loc)
     message, hint = _explain(detail, loc)
     return Problem(file, line, column, format_loc(loc), message, hint)
 

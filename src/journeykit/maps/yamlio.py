@@ -8,17 +8,13 @@ it.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from journeykit.errors import FileProblem, JourneykitError, Problem
-
-Loc = tuple[str | int, ...]
 
 
 class YamlSyntaxError(JourneykitError):
@@ -60,7 +56,7 @@ def parse(text: str, file: str) -> Any:
             mark.column + 1 if mark else None,
             "",
             f"YAML syntax error: {reason}",
-            _syntax_hint(reason),
+            syntax_hint(reason),
         )
         raise YamlSyntaxError(f"{file}: not valid YAML", [problem]) from None
     except YAMLError as error:
@@ -68,7 +64,8 @@ def parse(text: str, file: str) -> Any:
         raise YamlSyntaxError(f"{file}: not valid YAML", [problem]) from None
 
 
-def _syntax_hint(reason: str) -> str:
+def syntax_hint(reason: str) -> str:
+    """How to fix a YAML syntax error, from the parser's reason."""
     if "duplicate key" in reason:
         return "remove or rename one of the two keys"
     if "tab" in reason:
@@ -83,46 +80,3 @@ def dump(data: Any) -> str:
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
     return buffer.getvalue()
-
-
-def position(data: Any, loc: Loc) -> tuple[int | None, int | None]:
-    """1-based line and column of the deepest part of ``loc`` present in ``data``.
-
-    Parts missing from the data (a missing key, or a union member tag pydantic adds to a path) are
-    skipped, so the position is that of the nearest enclosing node the user wrote.
-    """
-    line: int | None = None
-    column: int | None = None
-    node = data
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line, column = node.lc.key(part)
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, column = node.lc.item(part)
-            node = node[part]
-        elif isinstance(node, Mapping | Sequence) and not isinstance(node, str):
-            continue
-        else:
-            break
-    if line is None and isinstance(data, CommentedMap | CommentedSeq) and data.lc.line is not None:
-        line, column = data.lc.line, data.lc.col
-    return (line + 1 if line is not None else None, column + 1 if column is not None else None)
-
-
-def clean_loc(data: Any, loc: Loc) -> Loc:
-    """``loc`` without the parts pydantic adds that are not in the file (union member tags)."""
-    kept: list[str | int] = []
-    node = data
-    for index, part in enumerate(loc):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, Sequence) and not isinstance(node, str) and isinstance(part, int):
-            node = node[part] if 0 <= part < len(node) else None
-        elif index == len(loc) - 1 and isinstance(part, str) and isinstance(node, Mapping):
-            kept.append(part)  # a missing key: keep its name, it is what the user must add
-            break
-        else:
-            continue
-        kept.append(part)
-    return tuple(kept)

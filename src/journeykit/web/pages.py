@@ -57,7 +57,6 @@ def map_page(request: Request, map_id: MapId, catalog: Catalog, lang: Lang) -> H
     svg = render_svg(entry.journey_map, lang) if entry.journey_map and entry.valid else None
     context: dict[str, object] = {
         "entry": summary,
-        "journey_map": entry.journey_map,
         "svg": svg,
         "downloads": [(kind, f"{_href(entry)}.{kind}?lang={lang}") for kind in DOWNLOADS],
     }

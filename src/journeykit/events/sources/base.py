@@ -34,7 +34,9 @@ class ReadOptions:
     """What a reader needs besides the path."""
 
     batch_rows: int = DEFAULT_BATCH_ROWS
-    mapping: Path | None = None  # a mapping file (YAML) for CSV/JSONL column names, constants, values
+    mapping: Path | None = (
+        None  # a mapping file (YAML) for CSV/JSONL column names, constants, values
+    )
     timezone: str = "Europe/Berlin"  # the workspace zone, for sources that carry local times
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from journeykit.maps.render import theme
 from journeykit.maps.render.metrics import Font, text_width
-from journeykit.maps.render.scene import Align, Box, Icon, Rect, Shape, Text
+from journeykit.maps.render.scene import Align, Box, Rect, Shape, Text, bounds, moved
 from journeykit.maps.render.wrap import wrap
 
 
@@ -46,7 +46,9 @@ class Column:
         self, text: str, font: Font, fill: str = theme.INK, indent: float = 0.0, gap: float = 0.0
     ) -> Text | None:
         """Add wrapped text (skipped when blank), ``gap`` px below the previous block."""
-        block = text_block(self.x + indent, self.cursor + gap, self.width - indent, text, font, fill)
+        block = text_block(
+            self.x + indent, self.cursor + gap, self.width - indent, text, font, fill
+        )
         if not block.lines:
             return None
         self.shapes.append(block)
@@ -98,28 +100,19 @@ def chip(
 
 
 def flow(x: float, y: float, width: float, items: list[Drawn], gap: float = 4.0) -> Drawn:
-    """Place pills left to right, wrapping to a new row when the next one does not fit."""
+    """Place blocks built at (0, 0) left to right, wrapping when the next one does not fit."""
     placed: list[Shape] = []
     cursor_x, cursor_y, row_height = x, y, 0.0
     for item in items:
-        item_width = _width(item)
+        item_width = block_width(item)
         if cursor_x > x and cursor_x + item_width > x + width:
             cursor_x, cursor_y, row_height = x, cursor_y + row_height + gap, 0.0
-        placed.extend(_moved(shape, cursor_x - x, cursor_y - y) for shape in item.shapes)
+        placed.extend(moved(shape, cursor_x, cursor_y) for shape in item.shapes)
         cursor_x += item_width + gap
         row_height = max(row_height, item.height)
     return Drawn(placed, cursor_y + row_height - y)
 
 
-def _width(item: Drawn) -> float:
-    return max(shape.box.right for shape in item.shapes if isinstance(shape, Rect)) - min(
-        shape.box.x for shape in item.shapes if isinstance(shape, Rect)
-    )
-
-
-def _moved(shape: Shape, dx: float, dy: float) -> Shape:
-    """Pills are built at the flow origin and shifted into place; only boxed shapes occur."""
-    if isinstance(shape, Rect | Text | Icon):
-        box = shape.box
-        return replace(shape, box=Box(box.x + dx, box.y + dy, box.w, box.h))
-    raise TypeError(f"cannot move {type(shape).__name__} in a flow")
+def block_width(item: Drawn) -> float:
+    """How far a block built at x = 0 reaches to the right."""
+    return max((bounds(shape).right for shape in item.shapes), default=0.0)

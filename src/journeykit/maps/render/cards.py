@@ -52,7 +52,9 @@ def thought(x: float, y: float, width: float, words: str, ctx: Context) -> Drawn
     return Drawn([bubble, *tail, *column.shapes], height + 9)
 
 
-def touchpoint(x: float, y: float, width: float, tp: Touchpoint, colour: str, ctx: Context) -> Drawn:
+def touchpoint(
+    x: float, y: float, width: float, tp: Touchpoint, colour: str, ctx: Context
+) -> Drawn:
     """A touchpoint: channel icon on the stage colour, name, channel · device, description."""
     badge = 30.0
     column = Column(x + PAD + badge + 8, y + PAD, width - 2 * PAD - badge - 8)
@@ -124,7 +126,9 @@ def _icon_header(column: Column, symbol: str, label: str, reserve: float) -> flo
     size = theme.ICON
     column.shapes.append(Icon(symbol, Box(column.x, column.y + 1, size, size), theme.INK))
     width = column.width - size - 6 - reserve
-    caption = text_block(column.x + size + 6, column.y + 2, width, label, theme.SMALL_BOLD, theme.INK)
+    caption = text_block(
+        column.x + size + 6, column.y + 2, width, label, theme.SMALL_BOLD, theme.INK
+    )
     column.shapes.append(caption)
     return max(size + 2, caption.box.h + 2)
 
@@ -137,7 +141,13 @@ def opportunity(x: float, y: float, width: float, opp: Opportunity, ctx: Context
     fill, colour = theme.STATUS_COLOURS[opp.status.value]
     label = ctx.t(f"status.{opp.status.value}")
     status = pill(
-        column.x + size + 6, column.y, label, theme.SMALL_BOLD, fill, colour, column.width - size - 6
+        column.x + size + 6,
+        column.y,
+        label,
+        theme.SMALL_BOLD,
+        fill,
+        colour,
+        column.width - size - 6,
     )
     column.drawn(status.shapes)
     column.cursor = column.y + max(size + 2, status.height)
@@ -153,7 +163,7 @@ def opportunity(x: float, y: float, width: float, opp: Opportunity, ctx: Context
 
 
 def _link_chip(ref: str, max_width: float, ctx: Context) -> Drawn:
-    """"→ löst pp-id", coloured like the pain point it points to."""
+    """ "→ löst pp-id", coloured like the pain point it points to."""
     target = ctx.pain_points.get(ref)
     level = target.severity - 1 if target is not None else 0
     fill = theme.SEVERITY_TINT[level] if target is not None else theme.LABEL_FILL

@@ -75,7 +75,13 @@ FRICTION_ICONS: dict[Friction, str] = {
     f'<circle {_DOT} cx="12" cy="17.3" r="1.3"/>',
 }
 
-_MOUTHS = ("M7.5 17.5q4.5-5 9 0", "M8 16.5q4-2.4 8 0", "M8 15.5h8", "M8 14.5q4 3 8 0", "M7 13.5q5 6 10 0")
+_MOUTHS = (
+    "M7.5 17.5q4.5-5 9 0",
+    "M8 16.5q4-2.4 8 0",
+    "M8 15.5h8",
+    "M8 14.5q4 3 8 0",
+    "M7 13.5q5 6 10 0",
+)
 
 OTHER_ICONS: dict[str, str] = {
     "clock": '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3.5 2"/>',
@@ -91,6 +97,8 @@ OTHER_ICONS: dict[str, str] = {
     "lane-emotions": '<circle cx="12" cy="12" r="9"/><path d="M8 14.5q4 3.5 8 0"/>'
     f'<g {_DOT}><circle cx="9" cy="9.5" r="1.2"/><circle cx="15" cy="9.5" r="1.2"/></g>',
     "lane-pain_points": '<path d="M13 2 4 14h7l-1 8 9-12h-7z"/>',
+    "lane-opportunities": '<path d="M9 18h6M10 21h4"/><path d="M12 3a6 6 0 0 0-3.5 10.9c.6.5 1 '
+    '1.2 1 2v.1h5v-.1c0-.8.4-1.5 1-2A6 6 0 0 0 12 3z"/>',
     "lane-kpis": '<path d="M3.5 20.5h17M7 20.5v-6M12 20.5V8M17 20.5v-10"/>',
     "lane-frontstage": '<circle cx="12" cy="7" r="3.6"/><path d="M5 21a7 7 0 0 1 14 0"/>',
     "lane-backstage": '<circle cx="12" cy="12" r="3"/><circle cx="12" cy="12" r="7"/>'

@@ -8,8 +8,9 @@ Lanes empty in every stage are left out, except the core ones a reader expects o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from journeykit.maps.model import Opportunity, Stage
 from journeykit.maps.render import cards, theme
@@ -39,15 +40,16 @@ class Divider:
 
 
 EMOTIONS = "emotions"
+T = TypeVar("T")
 Row = Lane | Divider
 
 
-def _stack(x: float, y: float, makers: list[Callable[[float], Drawn]]) -> Drawn:
+def _stack(y: float, items: Sequence[T], card: Callable[[T, float], Drawn]) -> Drawn:
     """Cards one below the other with a gap; the cell's height is their sum."""
     shapes: list[Shape] = []
     cursor = y
-    for make in makers:
-        drawn = make(cursor)
+    for item in items:
+        drawn = card(item, cursor)
         shapes.extend(drawn.shapes)
         cursor += drawn.height + theme.GAP
     return Drawn(shapes, max(0.0, cursor - y - theme.GAP))
@@ -55,35 +57,34 @@ def _stack(x: float, y: float, makers: list[Callable[[float], Drawn]]) -> Drawn:
 
 def _goals(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
     colour = ctx.colour(i)
-    return _stack(x, y, [lambda top, g=g: cards.goal(x, top, w, g, colour) for g in stage.goals])
+    return _stack(y, stage.goals, lambda goal, top: cards.goal(x, top, w, goal, colour))
 
 
 def _actions(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
-    makers = [
-        lambda top, a=a: cards.note(x, top, w, a, theme.PAPER, theme.CARD_BORDER)
-        for a in stage.actions
-    ]
-    return _stack(x, y, makers)
+    return _stack(
+        y,
+        stage.actions,
+        lambda act, top: cards.note(x, top, w, act, theme.PAPER, theme.CARD_BORDER),
+    )
 
 
 def _touchpoints(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
     colour = ctx.colour(i)
     items = ctx.touchpoints.get(stage.id, [])
-    return _stack(x, y, [lambda top, t=t: cards.touchpoint(x, top, w, t, colour, ctx) for t in items])
+    return _stack(y, items, lambda tp, top: cards.touchpoint(x, top, w, tp, colour, ctx))
 
 
 def _thoughts(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
-    return _stack(x, y, [lambda top, t=t: cards.thought(x, top, w, t, ctx) for t in stage.thoughts])
+    return _stack(y, stage.thoughts, lambda words, top: cards.thought(x, top, w, words, ctx))
 
 
 def _pain_points(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
-    items = stage.pain_points
-    return _stack(x, y, [lambda top, p=p: cards.pain_point(x, top, w, p, ctx) for p in items])
+    return _stack(y, stage.pain_points, lambda pp, top: cards.pain_point(x, top, w, pp, ctx))
 
 
 def _opportunities(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
     items = sorted_opportunities(stage, ctx)
-    return _stack(x, y, [lambda top, o=o: cards.opportunity(x, top, w, o, ctx) for o in items])
+    return _stack(y, items, lambda opp, top: cards.opportunity(x, top, w, opp, ctx))
 
 
 def sorted_opportunities(stage: Stage, ctx: Context) -> list[Opportunity]:
@@ -98,8 +99,7 @@ def sorted_opportunities(stage: Stage, ctx: Context) -> list[Opportunity]:
 
 
 def _kpis(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
-    makers = [lambda top, k=k: cards.kpi(x, top, w, k, stage.id, ctx) for k in stage.kpis]
-    return _stack(x, y, makers)
+    return _stack(y, stage.kpis, lambda item, top: cards.kpi(x, top, w, item, stage.id, ctx))
 
 
 def _blueprint(key: str) -> CellMaker:
@@ -107,7 +107,7 @@ def _blueprint(key: str) -> CellMaker:
 
     def cell(ctx: Context, i: int, stage: Stage, x: float, y: float, w: float) -> Drawn:
         items: list[str] = getattr(stage, key)
-        return _stack(x, y, [lambda top, n=n: cards.note(x, top, w, n, fill, border) for n in items])
+        return _stack(y, items, lambda words, top: cards.note(x, top, w, words, fill, border))
 
     return cell
 

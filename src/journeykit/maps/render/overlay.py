@@ -27,7 +27,9 @@ class Overlay:
     def __post_init__(self) -> None:
         for stage_id, value in self.measured.items():
             if not -2 <= value <= 2:
-                raise ValueError(f"measured emotion {value} of stage '{stage_id}' is outside −2 … +2")
+                raise ValueError(
+                    f"measured emotion {value} of stage '{stage_id}' is outside −2 … +2"
+                )
 
     def with_measured(self, measured: Mapping[str, float] | None) -> Overlay:
         """A copy where ``measured`` adds to and overrides this overlay's measured emotions."""

@@ -7,7 +7,7 @@ format (SVG, HTML, PNG, PDF) share one layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from journeykit.maps.render.metrics import Font
@@ -134,6 +134,8 @@ class Scene:
     breaks: list[float] = field(default_factory=list)
     repeat: tuple[float, float] | None = None
     """The y-range of the stage header, repeated at the top of continuation pages."""
+    grid_bottom: float = 0.0
+    """Where the lanes end; pages starting below it need no stage header."""
 
     def texts(self) -> list[Text]:
         return [shape for shape in self.shapes if isinstance(shape, Text)]
@@ -161,3 +163,24 @@ def _box_of(points: list[tuple[float, float]]) -> Box:
     xs = [x for x, _ in points]
     ys = [y for _, y in points]
     return Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+def moved(shape: Shape, dx: float, dy: float) -> Shape:
+    """``shape`` shifted by (dx, dy): blocks are built at an origin and placed afterwards."""
+    if isinstance(shape, Rect | Text | Icon):
+        box = shape.box
+        return replace(shape, box=Box(box.x + dx, box.y + dy, box.w, box.h))
+    if isinstance(shape, Line):
+        return replace(
+            shape, x1=shape.x1 + dx, y1=shape.y1 + dy, x2=shape.x2 + dx, y2=shape.y2 + dy
+        )
+    if isinstance(shape, Circle):
+        return replace(shape, cx=shape.cx + dx, cy=shape.cy + dy)
+    if isinstance(shape, Polygon):
+        return replace(shape, points=tuple((x + dx, y + dy) for x, y in shape.points))
+
+    def shift(point: tuple[float, float]) -> tuple[float, float]:
+        return point[0] + dx, point[1] + dy
+
+    segments = tuple((shift(a), shift(b), shift(c)) for a, b, c in shape.segments)
+    return replace(shape, start=shift(shape.start), segments=segments)

@@ -11,7 +11,7 @@ from journeykit.maps.render.metrics import Font
 
 # geometry
 MARGIN = 32.0
-LABEL_WIDTH = 150.0
+LABEL_WIDTH = 160.0
 COLUMN_WIDTH = 240.0
 MIN_CANVAS_WIDTH = 1512.0
 CELL_PAD = 10.0

@@ -1,0 +1,100 @@
+"""The flusher: moves logged messages into the analytic store in micro-batches.
+
+One round takes the oldest pending messages, hands them to ``deliver`` (the ingest pipeline) and
+then marks them flushed. A crash between the two leaves them pending, so the next round delivers
+them again; the pipeline dedupes by ``event_id`` (the ``messageId``), so that second delivery adds
+nothing. Nothing is lost (the log keeps a message until it is marked) and nothing is doubled.
+
+It runs in a thread: the delivery is blocking work (Arrow, DuckDB), and keeping it off the event
+loop keeps request latency low while a micro-batch is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from journeykit.events.collector.configuration import CollectorConfig
+from journeykit.events.collector.log import AppendLog, Pending
+
+logger = logging.getLogger(__name__)
+
+Deliver = Callable[[Sequence[Pending]], None]
+MAX_BACKOFF_SECONDS = 30.0
+PRUNE_EVERY_SECONDS = 600.0
+
+
+class Flusher:
+    """A background thread draining the append log into the analytic store."""
+
+    def __init__(self, log: AppendLog, deliver: Deliver, config: CollectorConfig) -> None:
+        self.log = log
+        self.deliver = deliver
+        self.config = config
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_prune = 0.0
+        self._failures = 0
+
+    def flush_once(self) -> int:
+        """Deliver one micro-batch and mark it flushed; returns how many messages it held."""
+        batch = self.log.pending(self.config.flush_max_events)
+        if batch:
+            self.deliver(batch)
+            self.log.mark_flushed([entry.id for entry in batch])
+        return len(batch)
+
+    def drain(self) -> int:
+        """Flush until the log is empty (or a round fails); returns how many were delivered."""
+        total = 0
+        while (count := self.flush_once()) > 0:
+            total += count
+            if count < self.config.flush_max_events:
+                break
+        return total
+
+    def start(self) -> None:
+        """Run rounds every ``flush_interval_seconds`` until ``stop``."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="journeykit-flusher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after a last drain, so a clean shutdown leaves nothing pending."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stop.set()
+        thread.join(timeout)
+
+    def _run(self) -> None:
+        delay = self.config.flush_interval_seconds
+        while True:
+            stopping = self._stop.wait(delay)
+            delay = self._round()
+            if stopping:
+                return
+
+    def _round(self) -> float:
+        """One drain; the delay before the next: the interval, or a growing back-off on failure."""
+        try:
+            self.drain()
+            self._maybe_prune()
+        except Exception:
+            logger.exception("flushing the collector log failed; the events stay in the log")
+            self._failures += 1
+            return min(self.config.flush_interval_seconds * 2**self._failures, MAX_BACKOFF_SECONDS)
+        self._failures = 0
+        return self.config.flush_interval_seconds
+
+    def _maybe_prune(self) -> None:
+        now = time.monotonic()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + PRUNE_EVERY_SECONDS
+        self.log.prune(timedelta(hours=self.config.log_retention_hours))

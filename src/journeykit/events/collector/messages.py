@@ -1,0 +1,221 @@
+"""Checking Segment messages and turning them into append-log entries.
+
+A message is checked against the Segment spec (type, ids, timestamps, object fields), its
+timestamp corrected for the sender's clock skew, and written out as compact JSON with the
+bookkeeping fields Segment adds itself (``receivedAt``, ``originalTimestamp``, ``messageId``).
+The event-row mapping is *not* here: the flusher hands these messages to the Segment source's
+mapping, so HTTP and JSONL Segment data land identically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from journeykit.errors import suggestion
+from journeykit.events.collector.exceptions import InvalidRequest, PayloadTooLarge
+
+MESSAGE_TYPES = ("track", "identify", "page", "screen", "group", "alias")
+NEEDS_USER_OR_ANONYMOUS = frozenset({"track", "identify", "page", "screen", "group"})
+REQUIRED_STRINGS: Mapping[str, tuple[str, ...]] = {
+    "track": ("event",),
+    "group": ("groupId",),
+    "alias": ("userId", "previousId"),
+}
+OBJECT_FIELDS = ("context", "properties", "traits", "integrations")
+ID_FIELDS = ("userId", "anonymousId", "groupId", "previousId", "messageId")
+BATCH_DEFAULTS = ("context", "integrations")
+NOT_STORED = ("writeKey",)
+MAX_MESSAGE_ID_CHARS = 255
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One accepted message as the append log stores it."""
+
+    message_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the messages of one request share: arrival time, ``sentAt``, batch-level defaults."""
+
+    received_at: datetime
+    sent_at: datetime | None = None
+    defaults: Mapping[str, Any] | None = None
+
+
+def check_message(
+    message: Any, where: str, kind: str | None, envelope: Envelope, max_bytes: int
+) -> LogEntry:
+    """The log entry of one message, or ``InvalidRequest``/``PayloadTooLarge`` naming the field.
+
+    ``kind`` is the endpoint's type (``/v1/track``); ``None`` in a batch, where each message
+    carries its own ``type``. ``where`` prefixes field names, e.g. ``batch[3]``.
+    """
+    if not isinstance(message, dict):
+        raise InvalidRequest("must be a JSON object", where or "body", "send one JSON object")
+    clean = {key: value for key, value in message.items() if key not in NOT_STORED}
+    clean["type"] = kind or _message_type(clean, where)
+    _check_required(clean, where)
+    _check_objects(clean, where)
+    _apply_defaults(clean, envelope.defaults)
+    _stamp(clean, where, envelope)
+    if "messageId" not in clean:
+        clean["messageId"] = content_message_id(message)
+    elif len(clean["messageId"]) > MAX_MESSAGE_ID_CHARS:
+        raise InvalidRequest(
+            f"is longer than {MAX_MESSAGE_ID_CHARS} characters",
+            _field(where, "messageId"),
+            "use a UUID or another short unique id",
+        )
+    body = json.dumps(clean, separators=(",", ":"), ensure_ascii=False)
+    if len(body.encode()) > max_bytes and _sent_size(message) > max_bytes:
+        raise PayloadTooLarge(
+            f"the message is larger than {max_bytes} bytes",
+            where or "body",
+            "keep each message under 32 KB: move large values out of properties",
+        )
+    return LogEntry(str(clean["messageId"]), body)
+
+
+def _message_type(message: dict[str, Any], where: str) -> str:
+    value = message.get("type")
+    field = _field(where, "type")
+    if value is None:
+        hint = "set 'type' to one of: " + ", ".join(MESSAGE_TYPES)
+        raise InvalidRequest("is missing", field, hint)
+    if value not in MESSAGE_TYPES:
+        hint = suggestion(str(value), MESSAGE_TYPES)
+        raise InvalidRequest(f"'{value}' is not a Segment message type", field, hint)
+    return str(value)
+
+
+def _check_required(message: dict[str, Any], where: str) -> None:
+    for name in ID_FIELDS:
+        _normalise_id(message, name, where)
+    kind = message["type"]
+    for name in REQUIRED_STRINGS.get(kind, ()):
+        if not _present(message.get(name)):
+            raise InvalidRequest(
+                "is missing", _field(where, name), f"a {kind} message needs '{name}'"
+            )
+        if not isinstance(message[name], str):
+            raise InvalidRequest("must be a string", _field(where, name), f"send '{name}' as text")
+    if kind in NEEDS_USER_OR_ANONYMOUS and not (
+        _present(message.get("userId")) or _present(message.get("anonymousId"))
+    ):
+        raise InvalidRequest(
+            "is missing, and so is anonymousId",
+            _field(where, "userId"),
+            "set 'userId' for a known user or 'anonymousId' for an anonymous visitor",
+        )
+
+
+def _normalise_id(message: dict[str, Any], name: str, where: str) -> None:
+    """Ids may be strings or integers (Segment's clients accept both); stored as strings."""
+    value = message.get(name)
+    if value is None:
+        message.pop(name, None)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        message[name] = str(value)
+    elif not isinstance(value, str):
+        raise InvalidRequest(
+            f"must be a string, not {_json_type(value)}", _field(where, name), "send ids as text"
+        )
+    elif value == "":
+        message.pop(name)
+
+
+def _check_objects(message: dict[str, Any], where: str) -> None:
+    for name in OBJECT_FIELDS:
+        value = message.get(name)
+        if value is not None and not isinstance(value, dict):
+            raise InvalidRequest(
+                f"must be a JSON object, not {_json_type(value)}",
+                _field(where, name),
+                f"send '{name}' as {{\"key\": value, ...}}",
+            )
+
+
+def _apply_defaults(message: dict[str, Any], defaults: Mapping[str, Any] | None) -> None:
+    """Batch-level ``context``/``integrations`` fill in what a message does not set itself."""
+    for name in BATCH_DEFAULTS:
+        shared = (defaults or {}).get(name)
+        if isinstance(shared, dict) and shared:
+            message[name] = {**shared, **(message.get(name) or {})}
+
+
+def _stamp(message: dict[str, Any], where: str, envelope: Envelope) -> None:
+    """Correct ``timestamp`` for clock skew: ``receivedAt − (sentAt − timestamp)``."""
+    received = envelope.received_at
+    sent = _optional_time(message, "sentAt", where) or envelope.sent_at
+    original = _optional_time(message, "timestamp", where)
+    corrected = received if original is None else original
+    if original is not None and sent is not None:
+        corrected = received - (sent - original)
+        message["originalTimestamp"] = message["timestamp"]
+    message["timestamp"] = iso(corrected)
+    message["receivedAt"] = iso(received)
+    if sent is not None:
+        message["sentAt"] = iso(sent)
+
+
+def _optional_time(message: dict[str, Any], name: str, where: str) -> datetime | None:
+    value = message.get(name)
+    if value is None:
+        return None
+    return parse_time(value, _field(where, name))
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """An aware UTC datetime from ISO-8601 text; naive times are read as UTC (as Segment does)."""
+    hint = "use ISO-8601 with a zone, e.g. '2026-11-26T14:05:00.000Z'"
+    if not isinstance(value, str):
+        raise InvalidRequest(f"must be an ISO-8601 string, not {_json_type(value)}", field, hint)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"'{value[:40]}' is not an ISO-8601 time", field, hint) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC time as Segment writes it: milliseconds and a ``Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def content_message_id(message: Mapping[str, Any]) -> str:
+    """A stable id for a message sent without ``messageId``: a hash of its content.
+
+    The same message resent (a retry) gets the same id and is stored once. ``sentAt`` and the
+    write key are left out because a retry may change them.
+    """
+    content = {key: value for key, value in message.items() if key not in ("sentAt", "writeKey")}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _sent_size(message: Mapping[str, Any]) -> int:
+    return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _field(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names |= {list: "an array", dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)

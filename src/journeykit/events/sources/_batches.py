@@ -1,0 +1,56 @@
+"""Turning the row dicts a source builds into Arrow record batches of the contract's shape.
+
+Sources that map records one by one in Python (GA4, Shopify, Segment) collect plain dicts; this
+module owns the column types they land in, so every such source hands the pipeline the same
+types: the event schema's own (timestamps in UTC microseconds, floats for money) plus the three
+bookkeeping columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import pyarrow as pa
+
+from journeykit.events.schema import EVENT_SCHEMA
+from journeykit.events.sources.base import ERROR, RAW, ROW
+
+Row = dict[str, object]
+
+
+def source_schema(fields: Sequence[str]) -> pa.Schema:
+    """The batch schema of a source emitting ``fields``: event types, all nullable, + bookkeeping.
+
+    Every column is nullable because a row the reader already knows is bad carries only
+    ``_row``, ``_raw`` and ``_error``.
+    """
+    columns = [EVENT_SCHEMA.field(name).with_nullable(True) for name in fields]
+    columns += [
+        pa.field(ROW, pa.int64(), nullable=False),
+        pa.field(RAW, pa.string()),
+        pa.field(ERROR, pa.string()),
+    ]
+    return pa.schema(columns)
+
+
+def to_batch(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> pa.RecordBatch:
+    """One record batch holding ``rows``; a key missing from a row is null."""
+    arrays = [pa.array([row.get(field.name) for row in rows], type=field.type) for field in schema]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def batched(rows: Iterable[Row], schema: pa.Schema, size: int) -> Iterator[pa.RecordBatch]:
+    """Batches of at most ``size`` rows, so memory holds one batch at a time."""
+    pending: list[Row] = []
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= size:
+            yield to_batch(pending, schema)
+            pending = []
+    if pending:
+        yield to_batch(pending, schema)
+
+
+def bad_row(number: int, raw: str, reason: str) -> Row:
+    """A row the reader already knows is bad: only bookkeeping, so it goes to quarantine."""
+    return {ROW: number, RAW: raw, ERROR: reason}
