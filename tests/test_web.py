@@ -7,16 +7,11 @@ from __future__ import annotations
 
 import shutil
 import sys
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-with warnings.catch_warnings():
-    # Starlette's TestClient wants httpx2 and warns when it falls back to httpx; the fallback works.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient` is deprecated")
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 from journeykit.browser import BrowserMissing
 from journeykit.maps.model import JourneyMap

@@ -37,7 +37,7 @@ class IndexRow:
 def index(request: Request, catalog: Catalog, lang: Lang) -> HTMLResponse:
     """All maps of the workspace, broken ones with their problems."""
     entries = catalog.entries()
-    owners = {entry.id: entry for entry in reversed(entries)}
+    owners = {entry.id: entry for entry in reversed(entries)}  # the first file owns its id
     rows = [
         IndexRow(map_summary(entry, catalog), _href(entry) if owners[entry.id] is entry else None)
         for entry in entries
