@@ -77,6 +77,20 @@ def test_settings_problems_are_located_with_hints() -> None:
     ]
 
 
+def test_settings_enum_and_currency_hints() -> None:
+    text = '[workspace]\npreset = "ecomerce"\ncurrency = "euro"\nlanguage = "fr"\n'
+    with pytest.raises(SettingsInvalid) as caught:
+        parse_settings(text, "journeykit.toml")
+    assert [str(problem) for problem in caught.value.problems] == [
+        "journeykit.toml:2:1: workspace.preset: 'ecomerce' is not a valid preset — "
+        "did you mean 'ecommerce'?",
+        "journeykit.toml:3:1: workspace.currency: 'euro' is not a currency code — "
+        "write an ISO 4217 code such as 'EUR'",
+        "journeykit.toml:4:1: workspace.language: 'fr' is not a valid language — "
+        "use one of: 'de', 'en'",
+    ]
+
+
 def test_toml_syntax_error_has_a_line() -> None:
     with pytest.raises(SettingsInvalid) as caught:
         parse_settings('[workspace]\nname = "x\n', "journeykit.toml")

@@ -172,6 +172,27 @@ def _settings_problem(text: str, file: str, detail: dict[str, Any]) -> Problem:
             section = sub.annotation if sub and isinstance(sub.annotation, type) else Settings
         hint = suggestion(loc[-1], section.model_fields)
         return Problem(file, line, 1, field, f"unknown setting '{loc[-1]}'", hint)
+    if detail["type"] in ("enum", "literal_error"):
+        expected = re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected", "")))
+        value = detail.get("input")
+        return Problem(
+            file,
+            line,
+            1,
+            field,
+            f"'{value}' is not a valid {loc[-1]}",
+            suggestion(str(value), expected),
+        )
+    if detail["type"] == "string_pattern_mismatch" and loc[-1] == "currency":
+        value = detail.get("input")
+        return Problem(
+            file,
+            line,
+            1,
+            field,
+            f"'{value}' is not a currency code",
+            "write an ISO 4217 code such as 'EUR'",
+        )
     message = str(detail["msg"]).removeprefix("Value error, ")
     what, _, fix = message.partition(" — ")
     return Problem(file, line, 1, field, what, fix or "see docs/workspace.md")

@@ -147,7 +147,7 @@ def diff(
         console.print("No differences.")
         return
     for line in result.lines():
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @map_app.command("render")

@@ -148,7 +148,8 @@ def _check_regex(value: object) -> None:
     except re.error as error:
         raise PydanticCustomError(
             "condition_value",
-            "regular expression does not compile ({reason}) — escape special characters with \\\\",
+            "regular expression does not compile ({reason}) — put a backslash before special "
+            "characters such as ( [ . +",
             {"reason": str(error)},
         ) from None
 

@@ -124,7 +124,7 @@ def _explain(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str, str
         return f"unknown key '{name}'", suggestion(name, allowed)
     if kind in ("enum", "literal_error"):
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"'{value}' is not a valid {name}", suggestion(str(value), expected)
+        return f"'{value}' is not a valid {_field_name(loc)}", suggestion(str(value), expected)
     if kind == "string_pattern_mismatch":
         return _pattern_problem(name, str(value))
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -153,6 +153,14 @@ def _explain(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str, str
         what, fix = message.split(" — ", 1)
         return what, fix
     return message, None
+
+
+def _field_name(loc: tuple[str | int, ...]) -> str:
+    """What the value is called: the key, or for a list item the key in the singular."""
+    name = next((part for part in reversed(loc) if isinstance(part, str)), "value")
+    if loc and isinstance(loc[-1], int) and name.endswith("s"):
+        name = name[:-1]
+    return name.replace("_", " ")
 
 
 def _pattern_problem(name: str, value: str) -> tuple[str, str]:
