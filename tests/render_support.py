@@ -9,12 +9,33 @@ from journeykit.maps.kpis import CATALOG
 from journeykit.maps.model import JourneyMap
 from journeykit.maps.vocab import Channel, Device
 
-WORDS = (
-    "Kunde vergleicht Preise Versandkosten Lieferung schnell sicher bezahlen Rücksendung "
-    "Newsletter Gutschein Bewertung Filiale Beratung Wartezeit Formular Passwort Überraschung "
-    "Kundenzufriedenheitsbefragung Donaudampfschifffahrtsgesellschaft https://example.com/a/very/long/path "
-    "<b>&amp; \"quoted\" 'single' Größe Übergröße äöüß — – … €"
-).split()
+WORDS = [
+    *[
+        "Kunde",
+        "vergleicht",
+        "Preise",
+        "Versandkosten",
+        "Lieferung",
+        "schnell",
+        "sicher",
+        "bezahlen",
+        "Rücksendung",
+    ],
+    *[
+        "Newsletter",
+        "Gutschein",
+        "Bewertung",
+        "Filiale",
+        "Beratung",
+        "Wartezeit",
+        "Formular",
+        "Passwort",
+    ],
+    "Kundenzufriedenheitsbefragung",
+    "Donaudampfschifffahrtsgesellschaft",
+    "https://example.com/a/very/long/path",
+    *["<b>&amp;", '"quoted"', "'single'", "Größe", "Übergröße", "äöüß", "—", "–", "…", "€"],
+]
 
 
 def sentence(rng: random.Random, low: int = 2, high: int = 14) -> str:
@@ -24,7 +45,7 @@ def sentence(rng: random.Random, low: int = 2, high: int = 14) -> str:
 def generated_map(
     stages: int, touchpoints: int, seed: int = 0, kind: str = "current-state"
 ) -> JourneyMap:
-    """A map with ``stages`` stages and ``touchpoints`` touchpoints spread over them, every lane filled."""
+    """A map of ``stages`` stages and ``touchpoints`` touchpoints spread over them; lanes filled."""
     rng = random.Random(seed)
     channels, devices = list(Channel), list(Device)
     stage_data: list[dict[str, Any]] = []

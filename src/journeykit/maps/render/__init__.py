@@ -67,7 +67,7 @@ def render_png(
     overlay: Overlay | None = None,
 ) -> Path:
     """Write a PNG at ``scale`` device pixels per px; returns the path. Needs Chromium."""
-    from journeykit.maps.render.export import write_png  # noqa: PLC0415  (Playwright is heavy)
+    from journeykit.maps.render.export import write_png  # Playwright is heavy: import on use
 
     scene = _scene(journey_map, lang, None, overlay)
     return write_png(scene, to_svg(scene, _description(journey_map)), Path(path), scale)
@@ -77,10 +77,10 @@ def render_pdf(
     journey_map: JourneyMap, path: str | Path, lang: str = "de", *, overlay: Overlay | None = None
 ) -> Path:
     """Write an A3 landscape PDF, the map scaled to the page width; returns the path."""
-    from journeykit.maps.render.export import write_pdf  # noqa: PLC0415  (Playwright is heavy)
+    from journeykit.maps.render.export import write_pdf  # Playwright is heavy: import on use
 
     scene = _scene(journey_map, lang, None, overlay)
-    return write_pdf(scene, to_svg(scene, _description(journey_map)), Path(path))
+    return write_pdf(scene, Path(path))
 
 
 def render_to_file(

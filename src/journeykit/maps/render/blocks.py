@@ -99,14 +99,16 @@ def chip(
     return drawn
 
 
-def flow(x: float, y: float, width: float, items: list[Drawn], gap: float = 4.0) -> Drawn:
+def flow(
+    x: float, y: float, width: float, items: list[Drawn], gap: float = 4.0, row_gap: float = 4.0
+) -> Drawn:
     """Place blocks built at (0, 0) left to right, wrapping when the next one does not fit."""
     placed: list[Shape] = []
     cursor_x, cursor_y, row_height = x, y, 0.0
     for item in items:
         item_width = block_width(item)
         if cursor_x > x and cursor_x + item_width > x + width:
-            cursor_x, cursor_y, row_height = x, cursor_y + row_height + gap, 0.0
+            cursor_x, cursor_y, row_height = x, cursor_y + row_height + row_gap, 0.0
         placed.extend(moved(shape, cursor_x, cursor_y) for shape in item.shapes)
         cursor_x += item_width + gap
         row_height = max(row_height, item.height)

@@ -14,6 +14,7 @@ from journeykit.maps.render.context import Context
 from journeykit.maps.render.metrics import text_width
 from journeykit.maps.render.numbers import format_number, format_value
 from journeykit.maps.render.scene import Box, Circle, Icon, Rect, Shape
+from journeykit.maps.vocab import Device
 
 PAD = theme.CARD_PAD
 
@@ -60,11 +61,10 @@ def touchpoint(
     column = Column(x + PAD + badge + 8, y + PAD, width - 2 * PAD - badge - 8)
     column.text(tp.name, theme.BODY_BOLD)
     caption = ctx.t(f"channel.{tp.channel.value}")
-    if tp.device is not None:
-        caption += " · " + ctx.t(f"device.{tp.device.value}")
-        _device_caption(column, tp, caption)
-    else:
+    if tp.device is None:
         column.text(caption, theme.SMALL, theme.MUTED, gap=2)
+    else:
+        _device_caption(column, tp.device, f"{caption} · {ctx.t(f'device.{tp.device.value}')}")
     if tp.description:
         column.text(tp.description, theme.SMALL, theme.INK, gap=3)
     volume = ctx.overlay.touchpoint_volumes.get(tp.id)
@@ -86,15 +86,14 @@ def touchpoint(
     return Drawn(shapes + column.shapes, height)
 
 
-def _device_caption(column: Column, tp: Touchpoint, caption: str) -> None:
-    assert tp.device is not None
+def _device_caption(column: Column, device: Device, caption: str) -> None:
+    """The channel · device caption with the device's icon in front."""
     size = 12.0
     block = column.text(caption, theme.SMALL, theme.MUTED, indent=size + 4, gap=2)
     if block is not None:
         top = block.box.y + (theme.SMALL.line_height - size) / 2
-        column.shapes.append(
-            Icon(icons.device_symbol(tp.device), Box(column.x, top, size, size), theme.MUTED)
-        )
+        icon = Icon(icons.device_symbol(device), Box(column.x, top, size, size), theme.MUTED)
+        column.shapes.append(icon)
 
 
 def pain_point(x: float, y: float, width: float, pp: PainPoint, ctx: Context) -> Drawn:
@@ -103,10 +102,9 @@ def pain_point(x: float, y: float, width: float, pp: PainPoint, ctx: Context) ->
     column = Column(x + PAD, y + PAD, width - 2 * PAD)
     label = str(pp.severity)
     badge_width = text_width(label, theme.SMALL_BOLD) + 13
-    badge = pill(
-        column.x + column.width - badge_width, column.y, label, theme.SMALL_BOLD,
-        theme.SEVERITY_FILL[level], theme.SEVERITY_TEXT[level], badge_width,
-    )  # fmt: skip
+    fill, colour = theme.SEVERITY_FILL[level], theme.SEVERITY_TEXT[level]
+    badge_x = column.x + column.width - badge_width
+    badge = pill(badge_x, column.y, label, theme.SMALL_BOLD, fill, colour, badge_width)
     column.drawn(badge.shapes)
     friction = ctx.t(f"friction.{pp.friction.value}")
     header = _icon_header(column, icons.friction_symbol(pp.friction), friction, badge_width + 6)
@@ -140,14 +138,9 @@ def opportunity(x: float, y: float, width: float, opp: Opportunity, ctx: Context
     column.shapes.append(Icon("bulb", Box(column.x, column.y + 1, size, size), theme.GOOD))
     fill, colour = theme.STATUS_COLOURS[opp.status.value]
     label = ctx.t(f"status.{opp.status.value}")
+    left = size + 6
     status = pill(
-        column.x + size + 6,
-        column.y,
-        label,
-        theme.SMALL_BOLD,
-        fill,
-        colour,
-        column.width - size - 6,
+        column.x + left, column.y, label, theme.SMALL_BOLD, fill, colour, column.width - left
     )
     column.drawn(status.shapes)
     column.cursor = column.y + max(size + 2, status.height)
@@ -163,7 +156,7 @@ def opportunity(x: float, y: float, width: float, opp: Opportunity, ctx: Context
 
 
 def _link_chip(ref: str, max_width: float, ctx: Context) -> Drawn:
-    """ "→ löst pp-id", coloured like the pain point it points to."""
+    """The chip "→ löst pp-id", coloured like the pain point it points to."""
     target = ctx.pain_points.get(ref)
     level = target.severity - 1 if target is not None else 0
     fill = theme.SEVERITY_TINT[level] if target is not None else theme.LABEL_FILL

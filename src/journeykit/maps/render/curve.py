@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from journeykit.maps.render import icons, theme
 from journeykit.maps.render.blocks import Drawn, text_block
@@ -38,7 +39,8 @@ def emotion_row(grid: Grid, y: float, ctx: Context, stripe: bool) -> Drawn:
 
     labels = _labels(grid, bottom + 20, ctx)
     label_height = max((label.box.h for label in labels), default=0.0)
-    height = PLOT_TOP + PLOT_HEIGHT + 20 + label_height + (theme.CELL_PAD if labels else 14)
+    below = 20 + label_height + theme.CELL_PAD if labels else 18.0
+    height = PLOT_TOP + PLOT_HEIGHT + below
     shapes = row_background(grid, y, height, stripe)
     shapes += label_cell(grid, y, ctx.t("lane.emotions"), "lane-emotions", AXIS_FACE + 4).shapes
     shapes += _plot_area(grid, top, level)
@@ -103,7 +105,7 @@ def _runs(points: Sequence[tuple[int, Point, float]]) -> list[list[Point]]:
 def _curve(points: list[Point], colour: str, width: float, dashed: bool) -> list[Shape]:
     slopes = monotone_slopes(points)
     segments = []
-    for (x0, y0), (x1, y1), m0, m1 in zip(points, points[1:], slopes, slopes[1:], strict=False):
+    for ((x0, y0), (x1, y1)), (m0, m1) in zip(pairwise(points), pairwise(slopes), strict=True):
         third = (x1 - x0) / 3
         segments.append(((x0 + third, y0 + m0 * third), (x1 - third, y1 - m1 * third), (x1, y1)))
     return [Curve(points[0], tuple(segments), colour, width, dashed)]
@@ -111,9 +113,9 @@ def _curve(points: list[Point], colour: str, width: float, dashed: bool) -> list
 
 def monotone_slopes(points: list[Point]) -> list[float]:
     """Fritsch–Carlson tangents: the cubic through ``points`` never overshoots between them."""
-    deltas = [(y1 - y0) / (x1 - x0) for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False)]
+    deltas = [(y1 - y0) / (x1 - x0) for (x0, y0), (x1, y1) in pairwise(points)]
     slopes = [deltas[0]]
-    for before, after in zip(deltas, deltas[1:], strict=False):
+    for before, after in pairwise(deltas):
         slopes.append(0.0 if before * after <= 0 else (before + after) / 2)
     slopes.append(deltas[-1])
     for k, delta in enumerate(deltas):
@@ -160,5 +162,6 @@ def _labels(grid: Grid, y: float, ctx: Context) -> list[Text]:
             continue
         x, width = grid.content_x(index), grid.content_width
         block = text_block(x, y, width, stage.emotion.label, theme.BODY_BOLD, theme.INK, "middle")
-        labels.append(block)
+        if block.lines:
+            labels.append(block)
     return labels

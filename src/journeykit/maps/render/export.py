@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from journeykit.browser import launch_chromium
-from journeykit.maps.render.page import html_page
+from journeykit.maps.render.page import print_page
 from journeykit.maps.render.scene import Scene
 
 # Chromium cannot capture a surface larger than this in either direction.
@@ -39,11 +39,11 @@ def write_png(scene: Scene, svg: str, path: Path, scale: float) -> Path:
     return path
 
 
-def write_pdf(scene: Scene, svg: str, path: Path) -> Path:
-    """A3 landscape PDF of the print layout of ``html_page``."""
+def write_pdf(scene: Scene, path: Path) -> Path:
+    """A3 landscape PDF of the print pages (the same pages ``render_html`` prints)."""
     with launch_chromium() as browser:
         page = browser.new_page()
-        page.set_content(html_page(scene, svg), wait_until="load")
         page.emulate_media(media="print")
+        page.set_content(print_page(scene), wait_until="load")
         page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
     return path

@@ -7,7 +7,7 @@ from functools import partial
 
 from journeykit.maps.model import Persona, Scalar
 from journeykit.maps.render import icons, theme
-from journeykit.maps.render.blocks import Column, Drawn, pill, text_block
+from journeykit.maps.render.blocks import Column, Drawn, block_width, pill
 from journeykit.maps.render.context import Context
 from journeykit.maps.render.numbers import format_number
 from journeykit.maps.render.scene import Box, Circle, Icon, Line, Rect, Shape, Text
@@ -23,30 +23,33 @@ def header(x: float, y: float, width: float, ctx: Context) -> Drawn:
     journey_map = ctx.journey_map
     column = Column(x, y, width)
     column.text(journey_map.title, theme.TITLE)
-    kind = ctx.t(f"type.{journey_map.type.value}")
-    meta = pill(x, column.cursor + 6, kind, theme.SMALL_BOLD, theme.INK, theme.PAPER, width)
-    column.drawn(meta.shapes)
-    row_height = meta.height
-    if journey_map.owner:
-        owner = f"{ctx.t('owner')}: {journey_map.owner}"
-        used = meta.shapes[0].box.w + 12 if isinstance(meta.shapes[0], Rect) else 0.0
-        line = text_block(
-            x + used, column.cursor + 8, width - used, owner, theme.SMALL, theme.MUTED
-        )
-        column.drawn([line])
-        row_height = max(row_height, line.box.h + 2)
-    column.skip(6 + row_height)
+    _meta_row(column, ctx)
     if journey_map.description:
-        text_width = min(width, DESCRIPTION_WIDTH)
-        block = text_block(
-            x, column.cursor + 10, text_width, journey_map.description, theme.SUBTITLE, theme.MUTED
-        )
-        column.drawn([block])
-        column.skip(10 + block.box.h)
+        narrow = Column(x, column.cursor, min(width, DESCRIPTION_WIDTH))
+        narrow.text(journey_map.description, theme.SUBTITLE, theme.MUTED, gap=10)
+        column.drawn(narrow.shapes)
+        column.skip(narrow.height)
     card = persona_card(x, column.cursor + 18, width, journey_map.persona, ctx)
     column.drawn(card.shapes)
     column.skip(18 + card.height)
     return Drawn(column.shapes, column.height)
+
+
+def _meta_row(column: Column, ctx: Context) -> None:
+    """The map type as a dark pill, then the owner."""
+    journey_map = ctx.journey_map
+    kind = ctx.t(f"type.{journey_map.type.value}")
+    top = column.cursor + 6
+    meta = pill(column.x, top, kind, theme.SMALL_BOLD, theme.INK, theme.PAPER, column.width)
+    column.drawn(meta.shapes)
+    row_height = meta.height
+    if journey_map.owner:
+        used = block_width(meta) - column.x + 12
+        owner = Column(column.x + used, top + 2, column.width - used)
+        owner.text(f"{ctx.t('owner')}: {journey_map.owner}", theme.SMALL, theme.MUTED)
+        column.drawn(owner.shapes)
+        row_height = max(row_height, owner.height + 2)
+    column.skip(6 + row_height)
 
 
 def persona_card(x: float, y: float, width: float, persona: Persona, ctx: Context) -> Drawn:

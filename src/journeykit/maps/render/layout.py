@@ -6,6 +6,8 @@ work grows linearly with the number of cards. The result is a ``Scene``: data, n
 
 from __future__ import annotations
 
+import math
+
 from journeykit.maps.model import JourneyMap
 from journeykit.maps.render import theme
 from journeykit.maps.render.blocks import Drawn, text_block
@@ -27,7 +29,7 @@ def layout_map(journey_map: JourneyMap, lang: str, overlay: Overlay) -> Scene:
     """Lay out ``journey_map`` with labels in ``lang`` and live values from ``overlay``."""
     ctx = Context.build(journey_map, lang, overlay)
     grid = Grid.for_stages(len(ctx.stages))
-    scene = Scene(grid.right + theme.MARGIN, 0.0, journey_map.title, lang)
+    scene = Scene(math.ceil(grid.right + theme.MARGIN), 0.0, journey_map.title, lang)
     y = theme.MARGIN
     y = _place(scene, header(grid.x, y, grid.width, ctx), y) + SECTION_GAP
     scene.breaks.append(y - SECTION_GAP / 2)
@@ -42,7 +44,7 @@ def layout_map(journey_map: JourneyMap, lang: str, overlay: Overlay) -> Scene:
     y = _place(scene, legend(grid.x, y, grid.width, ctx), y)
     scene.breaks.append(y)
     y = _footer(scene, grid, y + 10, journey_map, ctx)
-    scene.height = round(y + theme.MARGIN, 2)
+    scene.height = math.ceil(y + theme.MARGIN)  # whole pixels: PNGs come out exactly × scale
     return scene
 
 

@@ -24,7 +24,7 @@ def legend(x: float, y: float, width: float, ctx: Context) -> Drawn:
     column.text(ctx.t("legend").upper(), theme.CAPTION, theme.MUTED)
     column.skip(8)
     groups = [_group(caption, entries, min(inner, MAX_GROUP)) for caption, entries in _groups(ctx)]
-    placed = flow(column.x, column.cursor, inner, groups, gap=GROUP_GAP)
+    placed = flow(column.x, column.cursor, inner, groups, gap=GROUP_GAP, row_gap=14)
     column.drawn(placed.shapes)
     column.skip(placed.height)
     height = column.height + 2 * PAD
@@ -37,7 +37,7 @@ def _group(caption: str, entries: list[Drawn], width: float) -> Drawn:
     title_width = min(width, text_width(caption, theme.SMALL_BOLD) + 1)
     title = text_block(0, 0, title_width, caption, theme.SMALL_BOLD, theme.INK)
     natural = sum(block_width(entry) + 14 for entry in entries)
-    body = flow(0, title.box.h + 6, min(width, max(natural, 1.0)), entries, gap=14)
+    body = flow(0, title.box.h + 6, min(width, max(natural, 1.0)), entries, gap=14, row_gap=6)
     return Drawn([title, *body.shapes], title.box.h + 6 + body.height)
 
 
@@ -82,24 +82,19 @@ def _emotion_entries(ctx: Context) -> list[Drawn]:
             Polygon(diamond, theme.PAPER, theme.MEASURED),
         ]
         entries.append(_entry(measured, 34, ctx.t("emotion.measured")))
-    faces = [Icon(icons.face_symbol(score), Box(18 * (score + 2), 0, 16, 16), theme.INK)
-             for score in range(-2, 3)]  # fmt: skip
+    faces: list[Shape] = [
+        Icon(icons.face_symbol(score), Box(18 * (score + 2), 0, 16, 16), theme.INK)
+        for score in range(-2, 3)
+    ]
     entries.append(_entry(faces, 88, "−2 … +2"))
     return entries
 
 
 def _severity_entries() -> list[Drawn]:
+    font = theme.SMALL_BOLD
+    fills = zip(theme.SEVERITY_FILL, theme.SEVERITY_TEXT, strict=True)
     return [
-        pill(
-            0,
-            0,
-            str(level),
-            theme.SMALL_BOLD,
-            theme.SEVERITY_FILL[level - 1],
-            theme.SEVERITY_TEXT[level - 1],
-            40,
-        )  # fmt: skip
-        for level in range(1, 6)
+        pill(0, 0, str(level), font, fill, text, 40) for level, (fill, text) in enumerate(fills, 1)
     ]
 
 

@@ -1,7 +1,7 @@
 """Numbers as people read them in German and English: separators, units, signs.
 
-German writes "1.234,5" and "3 %", English "1,234.5" and "3%"; a no-break space keeps a number and its
-unit on one line when text wraps.
+German writes "1.234,5" and "3 %", English "1,234.5" and "3%"; a no-break space keeps a number and
+its unit on one line when text wraps.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Live data drawn over a map: measured emotions now; KPI actuals and touchpoint volumes when analyses
-deliver them. One optional object keeps the render functions' signatures stable as overlays grow.
+"""Live data drawn over a map: measured emotions, KPI actuals, touchpoint volumes.
+
+Analyses deliver these later; one optional object keeps the render functions' signatures stable as
+the overlay grows.
 """
 
 from __future__ import annotations

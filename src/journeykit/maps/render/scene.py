@@ -1,8 +1,8 @@
 """Layout as data: the positioned shapes of a map, before any SVG is written.
 
-Keeping the layout as plain values lets tests check the promises of the renderer (no text box overlaps
-another, every line fits its box, nothing leaves the canvas) without parsing SVG, and lets every output
-format (SVG, HTML, PNG, PDF) share one layout.
+Keeping the layout as plain values lets tests check the promises of the renderer (no text box
+overlaps another, every line fits its box, nothing leaves the canvas) without parsing SVG, and lets
+every output format (SVG, HTML, PNG, PDF) share one layout.
 """
 
 from __future__ import annotations

@@ -82,5 +82,5 @@ def _description(grid: Grid, y: float, index: int, stage: Stage) -> Drawn:
 
 
 def slot_text(slot: str) -> str:
-    """ "07:00-08:30" → "07:00–08:30" (an en dash, as in print)."""
+    """A slot as printed: "07:00-08:30" becomes "07:00–08:30" (an en dash)."""
     return re.sub(r"\s*[-–]\s*", "–", slot.strip())

@@ -1,8 +1,8 @@
 """Writing a laid-out ``Scene`` as SVG: the one format every other output is made from.
 
 Plain presentation attributes (no CSS, no scripts, no external references) keep the file portable to
-browsers, Inkscape and office tools; icons are ``<symbol>``s defined once and ``<use>``d; numbers are
-rounded to two decimals so the output is stable enough for golden files.
+browsers, Inkscape and office tools; icons are ``<symbol>``s defined once and ``<use>``d; numbers
+are rounded to two decimals so the output is stable enough for golden files.
 """
 
 from __future__ import annotations
@@ -56,9 +56,7 @@ def to_svg(scene: Scene, description: str = "") -> str:
         f'xml:lang="{escape(scene.lang)}" role="img" aria-labelledby="jk-title jk-desc">',
         f'<title id="jk-title">{escape(scene.title)}</title>',
         f'<desc id="jk-desc">{escape(description)}</desc>',
-        "<defs>",
-        *(symbol(name) for name in sorted(scene.symbols())),
-        "</defs>",
+        defs_svg(scene),
         f'<g id="{MAP_ID}">',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
         *shapes_svg(scene.shapes),
@@ -66,6 +64,11 @@ def to_svg(scene: Scene, description: str = "") -> str:
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def defs_svg(scene: Scene) -> str:
+    """The ``<defs>`` with one ``<symbol>`` per icon the scene uses, sorted by name."""
+    return "<defs>\n" + "".join(symbol(name) + "\n" for name in sorted(scene.symbols())) + "</defs>"
 
 
 def symbol(name: str) -> str:

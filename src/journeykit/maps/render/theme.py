@@ -1,8 +1,8 @@
 """The look of a rendered map in one place: sizes, fonts and colours.
 
-Sizes are CSS px at print scale 1: an A3 landscape page holds about 1510 px across, so a five-stage map
-prints at its natural size with 12 px body text (9 pt). Colours are chosen to survive greyscale printing:
-severity and emotion also carry a number or a face, never colour alone.
+Sizes are CSS px at print scale 1: an A3 landscape page holds about 1510 px across, so a five-stage
+map prints at its natural size with 12 px body text (9 pt). Colours are chosen to survive greyscale
+printing: severity and emotion also carry a number or a face, never colour alone.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Line breaking: text into lines that each fit a width, so boxes can grow instead of overflowing.
 
-Breaks fall at spaces and after hyphens, dashes and slashes; a word wider than the whole line (an id, a
-URL, a German compound) is cut between characters, because a map must never draw text outside its box.
-No-break spaces (as in "3 %") stay unbroken.
+Breaks fall at spaces and after hyphens, dashes and slashes; a word wider than the whole line (an
+id, a URL, a German compound) is cut between characters, because a map must never draw text outside
+its box. No-break spaces (as in "3 %") stay unbroken.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def wrap(text: str, font: Font, width: float) -> tuple[str, ...]:
     """The lines of ``text`` at ``font``, each at most ``width`` px wide; () for blank text."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        words = [word for word in _SPACES.split(paragraph) if word]
+        words = [word for word in _SPACES.split(paragraph) if word and not word.isspace()]
         if words:
             lines.extend(_wrap_words(words, font, width))
     return tuple(lines)
