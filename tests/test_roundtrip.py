@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,5 +238,5 @@ def test_yaml_12_scalars() -> None:
         "e": None,
         "f": 1000.0,
         "g": True,
-        "h": "2026-11-01",
+        "h": datetime.date(2026, 11, 1),
     }

@@ -61,7 +61,7 @@ def test_valid_file_loads() -> None:
         ),
         (
             MINIMAL.replace("id: m\n", "id: m\nid: n\n"),
-            'm.yaml:3:1: YAML syntax error: found duplicate key "id"',
+            'm.yaml:3:1: YAML syntax error: duplicate key "id" — remove or rename one',
         ),
         (
             MINIMAL + "  - id: s2\n   name: bad indent\n",
