@@ -1,1 +1,1 @@
-"""Events: the schema, sources, ingest (validate, normalise, dedupe, quarantine), identity, collector."""
+"""Events: schema, sources, ingest (validate, normalise, dedupe, quarantine), identity, collector."""

@@ -1,7 +1,7 @@
 """The event schema every source lands in (ARCHITECTURE.md, "Event").
 
-One definition, used three ways: the Arrow schema of ingested batches, the analytic store's ``events``
-table, and the list of fields a mapping file may target.
+One definition, used three ways: the Arrow schema of ingested batches, the analytic store's
+``events`` table, and the list of fields a mapping file may target.
 """
 
 from __future__ import annotations
