@@ -1,1 +1,1 @@
-"""Events: schema, sources, ingest (validate, normalise, dedupe, quarantine), identity, collector."""
+"""Events: schema, sources, ingest (validation, dedupe, quarantine), identity, collector."""
