@@ -6,12 +6,15 @@ exits 2 (Typer's default). No traceback reaches a user for their own mistakes.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from journeykit.cli.events import register_event_commands
+from journeykit.cli.keys import keys_app
 from journeykit.cli.maps import map_app
 from journeykit.cli.output import error_console
 from journeykit.cli.workspace import register_workspace_commands
@@ -25,7 +28,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(map_app, name="map")
+app.add_typer(keys_app, name="keys")
 register_workspace_commands(app)
+register_event_commands(app)
 
 
 @app.callback()
@@ -40,7 +45,15 @@ def _global_options(
             "journeykit.toml upward).",
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", help="Analytic store URL, e.g. pyspark://local (else $JOURNEYKIT_STORE)."
+        ),
+    ] = None,
 ) -> None:
+    if store:
+        os.environ["JOURNEYKIT_STORE"] = store  # Workspace.analytic_url() reads it
     ctx.obj = {"workspace": workspace}
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from journeykit import __version__
+from journeykit.events.collector import collector_router
 from journeykit.web import api, downloads, pages
 from journeykit.web.catalog import MapCatalog
 from journeykit.web.docs import DOCS_URL, add_offline_docs, swagger_ui_folder
@@ -20,8 +21,9 @@ from journeykit.workspace import Workspace
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(workspace: Workspace) -> FastAPI:
-    """The app serving ``workspace``: pages at ``/``, the API at ``/api``, its docs at ``/docs``."""
+def create_app(workspace: Workspace, *, collector: bool = True) -> FastAPI:
+    """The app serving ``workspace``: pages at ``/``, the API at ``/api``, its docs at ``/docs``,
+    and (unless ``collector`` is false) the Segment-compatible collector at ``/v1``."""
     swagger = swagger_ui_folder()
     app = FastAPI(
         title=f"journeykit — {workspace.settings.workspace.name}",
@@ -38,4 +40,6 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(api.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
+    if collector:
+        app.include_router(collector_router(workspace))
     return app

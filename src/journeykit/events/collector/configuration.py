@@ -6,6 +6,8 @@ works against Segment never meets a tighter limit here.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 KIB = 1024
@@ -26,6 +28,11 @@ class CollectorConfig(BaseModel):
         gt=0,
         description="Largest request body after decompression; larger → 413. Also caps the "
         "gzip decompression, so a gzip bomb is cut off at this size.",
+    )
+    flusher: Literal["process", "thread"] = Field(
+        default="process",
+        description="Where the flusher runs: its own process (uses a second core; the request "
+        "path keeps the GIL to itself) or a thread of the server (one process, for embedding).",
     )
     flush_interval_seconds: float = Field(
         default=1.0,

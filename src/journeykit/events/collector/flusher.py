@@ -5,8 +5,8 @@ then marks them flushed. A crash between the two leaves them pending, so the nex
 them again; the pipeline dedupes by ``event_id`` (the ``messageId``), so that second delivery adds
 nothing. Nothing is lost (the log keeps a message until it is marked) and nothing is doubled.
 
-It runs in a thread: the delivery is blocking work (Arrow, DuckDB), and keeping it off the event
-loop keeps request latency low while a micro-batch is written.
+``run`` loops in the calling thread — in the flusher's own process by default
+(``flusher_process.py``); ``start`` runs the same loop in a thread of the server instead.
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ MAX_BACKOFF_SECONDS = 30.0
 PRUNE_EVERY_SECONDS = 600.0
 
 
+def _always() -> bool:
+    return True
+
+
 class Flusher:
-    """A background thread draining the append log into the analytic store."""
+    """Drains the append log into the analytic store, round after round."""
 
     def __init__(self, log: AppendLog, deliver: Deliver, config: CollectorConfig) -> None:
         self.log = log
@@ -48,7 +52,7 @@ class Flusher:
         return len(batch)
 
     def drain(self) -> int:
-        """Flush until the log is empty (or a round fails); returns how many were delivered."""
+        """Flush until the log is empty; returns how many messages were delivered."""
         total = 0
         while (count := self.flush_once()) > 0:
             total += count
@@ -56,29 +60,36 @@ class Flusher:
                 break
         return total
 
-    def start(self) -> None:
-        """Run rounds every ``flush_interval_seconds`` until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="journeykit-flusher", daemon=True)
-        self._thread.start()
+    def run(self, stop: threading.Event, alive: Callable[[], bool] = _always) -> None:
+        """Round after round until ``stop`` is set (then one last drain) or ``alive()`` fails.
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after a last drain, so a clean shutdown leaves nothing pending."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._stop.set()
-        thread.join(timeout)
-
-    def _run(self) -> None:
+        ``alive`` turning false means the server died without stopping us (SIGKILL): we then end
+        without another round and leave the log to the flusher of the next server.
+        """
         delay = self.config.flush_interval_seconds
         while True:
-            stopping = self._stop.wait(delay)
+            stopping = stop.wait(delay)
+            if not alive():
+                return
             delay = self._round()
             if stopping:
                 return
+
+    def start(self) -> None:
+        """Run the loop in a thread of this process."""
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self.run, args=(self._stop,), name="journeykit-flusher", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the thread after a last drain, so a clean shutdown leaves nothing pending."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            thread.join(timeout)
 
     def _round(self) -> float:
         """One drain; the delay before the next: the interval, or a growing back-off on failure."""
@@ -88,7 +99,8 @@ class Flusher:
         except Exception:
             logger.exception("flushing the collector log failed; the events stay in the log")
             self._failures += 1
-            return min(self.config.flush_interval_seconds * 2**self._failures, MAX_BACKOFF_SECONDS)
+            interval = self.config.flush_interval_seconds
+            return min(interval * 2.0**self._failures, MAX_BACKOFF_SECONDS)
         self._failures = 0
         return self.config.flush_interval_seconds
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from journeykit.errors import JourneykitError, suggestion
 from journeykit.events.collector.tables import keys
+from journeykit.store import reading
 
 KEY_PREFIX = "jk_"
 SHOWN_CHARS = 8
@@ -73,10 +74,15 @@ def create_key(engine: Engine, name: str) -> str:
 
 def list_keys(engine: Engine) -> list[WriteKey]:
     """All keys, active and revoked, by name."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(keys).order_by(keys.c.name)).mappings().all()
     return [
-        WriteKey(row["name"], row["key_prefix"], _aware(row["created_at"]), _maybe_aware(row["revoked_at"]))
+        WriteKey(
+            row["name"],
+            row["key_prefix"],
+            _aware(row["created_at"]),
+            _maybe_aware(row["revoked_at"]),
+        )
         for row in rows
     ]
 
@@ -86,9 +92,9 @@ def revoke_key(engine: Engine, name: str) -> WriteKey:
     now = datetime.now(UTC)
     with engine.begin() as connection:
         done = connection.execute(
-            update(keys).where(keys.c.name == name, keys.c.revoked_at.is_(None)).values(
-                revoked_at=now
-            )
+            update(keys)
+            .where(keys.c.name == name, keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
         )
     if done.rowcount == 0:
         _raise_unknown(engine, name)
@@ -98,7 +104,7 @@ def revoke_key(engine: Engine, name: str) -> WriteKey:
 def source_of(engine: Engine, key: str) -> str | None:
     """The name of the active key ``key``, or ``None`` when it is unknown or revoked."""
     query = select(keys.c.name).where(keys.c.key_hash == hash_key(key), keys.c.revoked_at.is_(None))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return connection.execute(query).scalar_one_or_none()
 
 

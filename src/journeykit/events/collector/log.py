@@ -7,23 +7,53 @@ answered event survives a crash of the server. ``message_id`` is unique: a resen
 All writes of this process go through one lock. SQLite has one writer at a time anyway; queueing
 on a Python lock wakes the next writer at once, where SQLite's own busy handler would sleep
 (1, 2, 5 … 100 ms) and wreck the tail latency under load.
+
+Rows go in as ONE statement over a JSON array, not as ``executemany``: the SQLite driver releases
+the GIL around every row it steps, and under load each re-acquisition waits behind the request
+path — a 1,600-row commit took close to a second that way. One statement steps once. The SQL per
+dialect is data (``APPEND_SQL``).
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import MappingProxyType
 
-from sqlalchemy import Engine, Insert, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, TextClause, delete, func, select, text, update
 
 from journeykit.events.collector.messages import LogEntry
 from journeykit.events.collector.tables import log
+from journeykit.store import reading
 
 PRUNE_CHUNK = 10_000
+Row = tuple[str, str, str]
+"""``(message_id, key_name, body)``."""
+
+APPEND_SQL: Mapping[str, str] = MappingProxyType(
+    {
+        # "WHERE true" tells SQLite's parser that ON CONFLICT is the upsert, not a join's ON.
+        "sqlite": (
+            "INSERT INTO collector_log (message_id, key_name, body) "
+            "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:rows) WHERE true "
+            "ON CONFLICT (message_id) DO NOTHING"
+        ),
+        "postgresql": (
+            "INSERT INTO collector_log (message_id, key_name, body) "
+            "SELECT r ->> 0, r ->> 1, r ->> 2 FROM json_array_elements(CAST(:rows AS json)) AS r "
+            "ON CONFLICT (message_id) DO NOTHING"
+        ),
+    }
+)
+"""Insert the rows of a JSON array ``[[message_id, key_name, body], …]``, skipping known ids."""
+
+
+def rows_of(entries: Sequence[LogEntry], key_name: str) -> list[Row]:
+    """The table rows of one request's entries."""
+    return [(entry.message_id, key_name, entry.body) for entry in entries]
 
 
 @dataclass(frozen=True)
@@ -41,23 +71,19 @@ class AppendLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.write_lock = threading.Lock()
-        self._insert = _insert_ignoring_duplicates(engine)
+        self._append = _append_statement(engine)
 
-    def append(self, entries: Sequence[LogEntry], key_name: str, received_at: datetime) -> None:
+    def append(self, entries: Sequence[LogEntry], key_name: str) -> None:
         """Store ``entries`` durably in one transaction; known message ids are skipped."""
-        if not entries:
+        self.append_rows(rows_of(entries, key_name))
+
+    def append_rows(self, rows: Sequence[Row]) -> None:
+        """Store rows made by ``rows_of`` in one transaction (the group commit of ``writer``)."""
+        if not rows:
             return
-        rows = [
-            {
-                "message_id": entry.message_id,
-                "key_name": key_name,
-                "received_at": received_at,
-                "body": entry.body,
-            }
-            for entry in entries
-        ]
+        document = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
         with self.write_lock, self.engine.begin() as connection:
-            connection.execute(self._insert, rows)
+            connection.execute(self._append, {"rows": document})
 
     def pending(self, limit: int) -> list[Pending]:
         """The oldest ``limit`` messages not yet flushed, in arrival order."""
@@ -67,7 +93,7 @@ class AppendLog:
             .order_by(log.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return [Pending(*row) for row in connection.execute(query)]
 
     def mark_flushed(self, ids: Sequence[int]) -> None:
@@ -80,7 +106,7 @@ class AppendLog:
     def backlog(self) -> int:
         """How many messages wait for the flusher."""
         query = select(func.count()).select_from(log).where(log.c.flushed_at.is_(None))
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.execute(query).scalar_one())
 
     def prune(self, older_than: timedelta) -> int:
@@ -101,13 +127,10 @@ class AppendLog:
                 return removed
 
 
-def _insert_ignoring_duplicates(engine: Engine) -> Insert:
-    """``INSERT … ON CONFLICT (message_id) DO NOTHING`` in the engine's dialect."""
-    dialects: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-    build = dialects.get(engine.dialect.name)
-    if build is None:
+def _append_statement(engine: Engine) -> TextClause:
+    sql = APPEND_SQL.get(engine.dialect.name)
+    if sql is None:
         raise NotImplementedError(
             f"the collector's append log needs SQLite or PostgreSQL, not {engine.dialect.name}"
         )
-    statement: Insert = build(log).on_conflict_do_nothing(index_elements=["message_id"])
-    return statement
+    return text(sql)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from journeykit.errors import suggestion
@@ -29,8 +30,9 @@ REQUIRED_STRINGS: Mapping[str, tuple[str, ...]] = {
 OBJECT_FIELDS = ("context", "properties", "traits", "integrations")
 ID_FIELDS = ("userId", "anonymousId", "groupId", "previousId", "messageId")
 BATCH_DEFAULTS = ("context", "integrations")
-NOT_STORED = ("writeKey",)
 MAX_MESSAGE_ID_CHARS = 255
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+"""Compact JSON text; one encoder built once, as ``json.dumps`` builds one per call with options."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,16 @@ class Envelope:
     sent_at: datetime | None = None
     defaults: Mapping[str, Any] | None = None
 
+    @cached_property
+    def received_text(self) -> str:
+        """``receivedAt`` as stored, formatted once per request rather than once per message."""
+        return iso(self.received_at)
+
+    @cached_property
+    def sent_text(self) -> str | None:
+        """The batch's ``sentAt`` as stored, formatted once per request."""
+        return None if self.sent_at is None else iso(self.sent_at)
+
 
 def check_message(
     message: Any, where: str, kind: str | None, envelope: Envelope, max_bytes: int
@@ -60,22 +72,29 @@ def check_message(
     """
     if not isinstance(message, dict):
         raise InvalidRequest("must be a JSON object", where or "body", "send one JSON object")
-    clean = {key: value for key, value in message.items() if key not in NOT_STORED}
+    derived_id = content_message_id(message) if message.get("messageId") in (None, "") else None
+    clean = dict(message)  # shallow: nested objects are replaced, never changed in place
+    clean.pop("writeKey", None)
     clean["type"] = kind or _message_type(clean, where)
     _check_required(clean, where)
     _check_objects(clean, where)
     _apply_defaults(clean, envelope.defaults)
     _stamp(clean, where, envelope)
-    if "messageId" not in clean:
-        clean["messageId"] = content_message_id(message)
+    if derived_id is not None:
+        clean["messageId"] = derived_id
     elif len(clean["messageId"]) > MAX_MESSAGE_ID_CHARS:
         raise InvalidRequest(
             f"is longer than {MAX_MESSAGE_ID_CHARS} characters",
             _field(where, "messageId"),
             "use a UUID or another short unique id",
         )
-    body = json.dumps(clean, separators=(",", ":"), ensure_ascii=False)
-    if len(body.encode()) > max_bytes and _sent_size(message) > max_bytes:
+    body = _compact(clean)
+    # A UTF-8 character has at most 4 bytes: short texts need no encoding to be measured.
+    if (
+        len(body) > max_bytes // 4
+        and len(body.encode()) > max_bytes
+        and _sent_size(message) > max_bytes
+    ):
         raise PayloadTooLarge(
             f"the message is larger than {max_bytes} bytes",
             where or "body",
@@ -120,6 +139,8 @@ def _check_required(message: dict[str, Any], where: str) -> None:
 def _normalise_id(message: dict[str, Any], name: str, where: str) -> None:
     """Ids may be strings or integers (Segment's clients accept both); stored as strings."""
     value = message.get(name)
+    if value.__class__ is str and value:
+        return
     if value is None:
         message.pop(name, None)
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -152,18 +173,35 @@ def _apply_defaults(message: dict[str, Any], defaults: Mapping[str, Any] | None)
 
 
 def _stamp(message: dict[str, Any], where: str, envelope: Envelope) -> None:
-    """Correct ``timestamp`` for clock skew: ``receivedAt − (sentAt − timestamp)``."""
-    received = envelope.received_at
-    sent = _optional_time(message, "sentAt", where) or envelope.sent_at
+    """Correct ``timestamp`` for clock skew: ``receivedAt − (sentAt − timestamp)``.
+
+    The stored message is final: ``timestamp`` is the corrected time, ``originalTimestamp`` the
+    sender's (as Segment stores them), so the Segment mapping takes ``timestamp`` as it is. A
+    message without a timestamp happened when it arrived; its ``sentAt`` is dropped, as there is
+    nothing to correct and it must not be mistaken for a correction still to be done.
+    """
+    own_sent = _optional_time(message, "sentAt", where)
+    sent = own_sent or envelope.sent_at
     original = _optional_time(message, "timestamp", where)
-    corrected = received if original is None else original
-    if original is not None and sent is not None:
-        corrected = received - (sent - original)
-        message["originalTimestamp"] = message["timestamp"]
-    message["timestamp"] = iso(corrected)
-    message["receivedAt"] = iso(received)
-    if sent is not None:
-        message["sentAt"] = iso(sent)
+    message.pop("sentAt", None)
+    message.pop("originalTimestamp", None)
+    message["receivedAt"] = envelope.received_text
+    if original is None:
+        message["timestamp"] = envelope.received_text
+        return
+    message["originalTimestamp"] = message["timestamp"]
+    if sent is None:
+        message["timestamp"] = iso(original)
+        return
+    message["sentAt"] = envelope.sent_text if own_sent is None else iso(sent)
+    try:
+        message["timestamp"] = iso(envelope.received_at - (sent - original))
+    except OverflowError:
+        raise InvalidRequest(
+            "is too far from sentAt to correct the clock skew",
+            _field(where, "timestamp"),
+            "check the sender's clock and the timestamp's year",
+        ) from None
 
 
 def _optional_time(message: dict[str, Any], name: str, where: str) -> datetime | None:
@@ -180,16 +218,18 @@ def parse_time(value: Any, field: str) -> datetime:
         raise InvalidRequest(f"must be an ISO-8601 string, not {_json_type(value)}", field, hint)
     try:
         parsed = datetime.fromisoformat(value)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise InvalidRequest(f"'{value[:40]}' is not an ISO-8601 time", field, hint) from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequest(f"'{value[:40]}' is outside the years 1–9999", field, hint) from None
 
 
 def iso(moment: datetime) -> str:
     """UTC time as Segment writes it: milliseconds and a ``Z``."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def content_message_id(message: Mapping[str, Any]) -> str:
@@ -204,7 +244,7 @@ def content_message_id(message: Mapping[str, Any]) -> str:
 
 
 def _sent_size(message: Mapping[str, Any]) -> int:
-    return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+    return len(_compact(message).encode())
 
 
 def _present(value: Any) -> bool:

@@ -28,20 +28,35 @@ class Payload:
     entries: list[LogEntry]
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+"""Strict JSON: ``NaN`` and ``Infinity`` (which Python would accept) are refused, so every stored
+message is JSON that any engine can read back."""
+
+
 def parse_json(body: bytes) -> Any:
     """The JSON document of the body; ``InvalidRequest`` saying where the syntax breaks."""
     if not body.strip():
         raise InvalidRequest("the body is empty", "body", "send a JSON object")
     try:
-        return json.loads(body)
+        return _decode(body.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InvalidRequest("the body is not UTF-8 text", "body", "encode JSON as UTF-8") from None
+    except RecursionError:
+        raise InvalidRequest(
+            "the JSON is nested too deeply", "body", "flatten the properties"
+        ) from None
     except json.JSONDecodeError as error:
         raise InvalidRequest(
             f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}",
             "body",
             "send one valid JSON object (check quotes, commas and brackets)",
         ) from None
+    except ValueError as error:
+        raise InvalidRequest(f"malformed JSON: {error}", "body", "send null instead") from None
 
 
 def read_payload(
@@ -60,9 +75,7 @@ def read_payload(
     return Payload(write_key, _batch_entries(document.get(BATCH), envelope, config))
 
 
-def _batch_entries(
-    messages: Any, envelope: Envelope, config: CollectorConfig
-) -> list[LogEntry]:
+def _batch_entries(messages: Any, envelope: Envelope, config: CollectorConfig) -> list[LogEntry]:
     if not isinstance(messages, list):
         raise InvalidRequest(
             "is missing" if messages is None else "must be an array",
@@ -73,7 +86,9 @@ def _batch_entries(
     problems: list[InvalidRequest] = []
     for index, message in enumerate(messages):
         try:
-            entry = check_message(message, f"batch[{index}]", None, envelope, config.max_event_bytes)
+            entry = check_message(
+                message, f"batch[{index}]", None, envelope, config.max_event_bytes
+            )
         except InvalidRequest as problem:
             problems.append(problem)
             continue

@@ -1,48 +1,84 @@
-"""The collector of one workspace: the write-key check, the append log and the flusher together.
+"""The collector of one workspace: the write-key check, the append log, its writer and flusher.
 
-Routes call ``accept``; the app's lifespan calls ``start`` and ``stop``. Everything blocking
-(SQL, hashing) happens in ``accept``, which the routes run in a worker thread.
+Routes call ``check`` and then wait for ``write``; the app's lifespan calls ``start`` and
+``stop``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Engine
 
 from journeykit.events.collector.auth import KeyCheck
 from journeykit.events.collector.configuration import CollectorConfig
-from journeykit.events.collector.flusher import Deliver, Flusher
 from journeykit.events.collector.log import AppendLog
+from journeykit.events.collector.messages import LogEntry
 from journeykit.events.collector.payload import parse_json, read_payload
+from journeykit.events.collector.writer import LogWriter
+
+
+class Background(Protocol):
+    """Something the collector runs alongside: the flusher, as a thread or a process."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request that passed every check: its source and the entries to log."""
+
+    source: str
+    entries: list[LogEntry]
 
 
 class Collector:
     """Accepts requests durably and keeps the analytic store up to date."""
 
-    def __init__(self, engine: Engine, deliver: Deliver, config: CollectorConfig) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: CollectorConfig,
+        flusher: Callable[[AppendLog], Background],
+    ) -> None:
+        self.engine = engine
         self.config = config
         self.keys = KeyCheck(engine, config.key_cache_seconds)
         self.log = AppendLog(engine)
-        self.flusher = Flusher(self.log, deliver, config)
+        self.writer = LogWriter(self.log)
+        self.flusher = flusher(self.log)
 
-    def accept(self, body: bytes, kind: str, header_key: str | None, received_at: datetime) -> int:
-        """Check and durably log one request; returns how many messages it held.
+    def check(
+        self, body: bytes, kind: str, header_key: str | None, received_at: datetime
+    ) -> Checked:
+        """The checked request, or a ``CollectorRequestError`` saying why it is refused.
 
         The key is checked before the messages, so an unauthorised sender learns nothing about
-        its payload; raises a ``CollectorRequestError`` for anything refused.
+        its payload.
         """
         document = parse_json(body)
         body_key = document.get("writeKey") if isinstance(document, dict) else None
         source = self.keys.source(header_key or (body_key if isinstance(body_key, str) else None))
         payload = read_payload(document, kind, received_at, self.config)
-        self.log.append(payload.entries, source, received_at)
-        return len(payload.entries)
+        return Checked(source, payload.entries)
+
+    def write(self, checked: Checked) -> Future[None]:
+        """Log the entries durably; the future completes once they are committed."""
+        return self.writer.submit(checked.entries, checked.source)
 
     def start(self) -> None:
-        """Start the flusher (lifespan startup)."""
+        """Start the log writer and the flusher (lifespan startup)."""
+        self.writer.start()
         self.flusher.start()
 
     def stop(self) -> None:
-        """Stop the flusher after a last drain (lifespan shutdown)."""
+        """Commit what is queued, then drain the log into the analytic store (shutdown)."""
+        self.writer.stop()
         self.flusher.stop()
+        self.engine.dispose()

@@ -13,20 +13,25 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import pyarrow as pa
 
 from journeykit.events.schema import EVENT_SCHEMA
-from journeykit.events.sources.base import ERROR, RAW, ROW
+from journeykit.events.sources.base import ERROR, LINE, RAW, ROW
 
 Row = dict[str, object]
+MAX_BATCH_ROWS = 20_000
+"""Rows built one by one carry their raw text (a GA4 row is a few KB): 20,000 keep a batch near
+100 MB whatever ``batch_rows`` asks for."""
 
 
 def source_schema(fields: Sequence[str]) -> pa.Schema:
     """The batch schema of a source emitting ``fields``: event types, all nullable, + bookkeeping.
 
     Every column is nullable because a row the reader already knows is bad carries only
-    ``_row``, ``_raw`` and ``_error``.
+    ``_row``, ``_line``, ``_raw`` and ``_error``. ``_line`` is the physical line where the record
+    starts, so quarantine can point into the file even when a CSV record spans lines.
     """
     columns = [EVENT_SCHEMA.field(name).with_nullable(True) for name in fields]
     columns += [
         pa.field(ROW, pa.int64(), nullable=False),
+        pa.field(LINE, pa.int64()),
         pa.field(RAW, pa.string()),
         pa.field(ERROR, pa.string()),
     ]
@@ -40,7 +45,8 @@ def to_batch(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> pa.Reco
 
 
 def batched(rows: Iterable[Row], schema: pa.Schema, size: int) -> Iterator[pa.RecordBatch]:
-    """Batches of at most ``size`` rows, so memory holds one batch at a time."""
+    """Batches of at most ``size`` (and ``MAX_BATCH_ROWS``) rows; memory holds one at a time."""
+    size = max(1, min(size, MAX_BATCH_ROWS))
     pending: list[Row] = []
     for row in rows:
         pending.append(row)
@@ -51,6 +57,6 @@ def batched(rows: Iterable[Row], schema: pa.Schema, size: int) -> Iterator[pa.Re
         yield to_batch(pending, schema)
 
 
-def bad_row(number: int, raw: str, reason: str) -> Row:
+def bad_row(number: int, raw: str, reason: str, line: int | None = None) -> Row:
     """A row the reader already knows is bad: only bookkeeping, so it goes to quarantine."""
-    return {ROW: number, RAW: raw, ERROR: reason}
+    return {ROW: number, LINE: line, RAW: raw, ERROR: reason}

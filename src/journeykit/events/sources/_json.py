@@ -18,18 +18,31 @@ from typing import TypeAlias
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
 
-def jsonable(value: object) -> JsonValue:
-    """``value`` as plain JSON data: non-finite floats become null, dates ISO text, bytes base64."""
+MAX_DEPTH = 100
+"""``jsonable`` refuses deeper nesting: no event needs it, and it would exhaust Python's stack."""
+
+
+class TooDeep(ValueError):
+    """A value nested deeper than ``MAX_DEPTH``; the record goes to quarantine."""
+
+
+def jsonable(value: object, depth: int = 0) -> JsonValue:
+    """``value`` as plain JSON data: non-finite floats become null, dates ISO text, bytes base64.
+
+    Raises ``TooDeep`` past ``MAX_DEPTH`` levels of lists and objects.
+    """
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return jsonable(float(value))
+    if isinstance(value, Mapping | list | tuple) and depth >= MAX_DEPTH:
+        raise TooDeep("nests lists and objects too deeply (hundreds of levels)")
     if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
+        return [jsonable(item, depth + 1) for item in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -38,8 +51,19 @@ def jsonable(value: object) -> JsonValue:
 
 
 def dumps(value: Mapping[str, object]) -> str:
-    """Compact, strict JSON text of a properties mapping."""
-    return json.dumps(jsonable(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Compact, strict JSON text of a properties mapping; ``TooDeep`` if it cannot be stored.
+
+    Plain JSON data (nearly every record) is encoded directly; only a value the encoder refuses
+    (``NaN``, a date, bytes, extreme nesting) takes the slower way through ``jsonable``.
+    """
+    try:
+        return _encode(value)
+    except (ValueError, TypeError, RecursionError):
+        return _encode(jsonable(value))
+
+
+def _encode(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def merge_reserved(

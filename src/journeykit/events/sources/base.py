@@ -1,16 +1,30 @@
 """The contract between a source and the ingest pipeline.
 
-A source only *reads*: it turns a file (or an HTTP batch) into Arrow record batches whose columns are
-event fields (any subset of ``EVENT_FIELDS``, as strings or native types) plus three bookkeeping
-columns. Everything else — parsing timestamps (naive ones in the workspace time zone), channel aliases,
-number checks, the content-hash ``event_id``, dedupe, quarantine, atomic writes — is the pipeline's job,
-done once and vectorised for every source.
+A source only *reads*: it turns a file (or an HTTP batch) into Arrow record batches whose columns
+are event fields (any subset of ``EVENT_FIELDS``, as strings or native types) plus three
+bookkeeping columns. Everything else — parsing timestamps (naive ones in the workspace time zone),
+channel aliases, number checks, the content-hash ``event_id``, dedupe, quarantine, atomic writes —
+is the pipeline's job, done once and vectorised for every source.
 
 Bookkeeping columns of every batch:
 - ``_row``: int64, 1-based row (CSV, after the header) or line (JSONL) number in the file;
 - ``_raw``: string, the original record as text, stored in quarantine when the record is bad;
 - ``_error``: string or null, a reason the reader already knows the record is bad (malformed JSON,
   wrong column count); such rows go to quarantine with that reason and are never dropped.
+
+Compatible extensions (a reader that ignores them still satisfies the contract):
+- Columns may carry the file's own names (``Zeitstempel``, ``Kundennummer``): the pipeline maps
+  them to event fields by the mapping file (``ReadOptions.mapping``), else by exact field name,
+  else by the header aliases in ``journeykit.events.mapping``. Columns that map to no field become
+  keys of ``properties``. This keeps readers of generic files (CSV, Parquet) free of mapping logic.
+- ``_row`` may be left out (the pipeline numbers rows from 1); ``_line`` (int64, the physical line
+  of a text file) may be added for messages.
+- ``_raw`` may be left out: for the few rejected rows the pipeline then stores the row's source
+  columns as a JSON object — cheaper than carrying the text of every good row.
+- Schema metadata ``journeykit.decimal`` (``","`` or ``"."``) says how number text is written,
+  ``journeykit.timezone`` the IANA zone of naive timestamps (the mapping file still wins).
+- Field metadata ``journeykit.json = "true"`` marks a string column whose values are JSON texts
+  (objects, arrays, numbers): they keep their JSON type inside ``properties``.
 """
 
 from __future__ import annotations
@@ -25,7 +39,12 @@ import pyarrow as pa
 ROW = "_row"
 RAW = "_raw"
 ERROR = "_error"
+LINE = "_line"
 BOOKKEEPING: tuple[str, ...] = (ROW, RAW, ERROR)
+ALL_BOOKKEEPING: tuple[str, ...] = (*BOOKKEEPING, LINE)
+META_DECIMAL = b"journeykit.decimal"
+META_TIMEZONE = b"journeykit.timezone"
+FIELD_JSON = b"journeykit.json"
 DEFAULT_BATCH_ROWS = 100_000
 
 
@@ -47,7 +66,7 @@ class Source(Protocol):
     name: str
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        """Whether ``path`` (its first bytes in ``head``) looks like this format, for --format auto."""
+        """Whether ``path`` (first bytes in ``head``) looks like this format (--format auto)."""
         ...
 
     def read(self, path: Path, options: ReadOptions) -> Iterator[pa.RecordBatch]:

@@ -20,7 +20,7 @@ from journeykit.errors import FileProblem
 from journeykit.events.sources._batches import Row, bad_row, batched, source_schema
 from journeykit.events.sources._json import dumps, loads_object
 from journeykit.events.sources._lines import read_lines, text_head
-from journeykit.events.sources.base import RAW, ROW, ReadOptions
+from journeykit.events.sources.base import LINE, RAW, ROW, ReadOptions
 from journeykit.events.sources.ga4_mapping import Ga4RowError, ga4_row_to_event
 
 GA4_FIELDS: tuple[str, ...] = (
@@ -40,6 +40,8 @@ GA4_FIELDS: tuple[str, ...] = (
 )
 GA4_SCHEMA = source_schema(GA4_FIELDS)
 PARQUET_MAGIC = b"PAR1"
+PARQUET_READ_ROWS = 2_000
+"""Rows turned into Python dicts at a time: nested GA4 rows cost kilobytes each as objects."""
 _MARKERS = ("event_timestamp", "event_name")
 _ONE_OF = ("event_params", "user_pseudo_id", "event_bundle_sequence_id")
 _SHARD_NAME = re.compile(r"events_(intraday_)?\d{8}", re.IGNORECASE)
@@ -66,30 +68,30 @@ class Ga4Source:
         """Batches of at most ``options.batch_rows`` events, one per export row."""
         with path.open("rb") as probe:
             parquet = probe.read(4) == PARQUET_MAGIC
-        rows = _parquet_rows(path, options.batch_rows) if parquet else _ndjson_rows(path)
+        rows = _parquet_rows(path) if parquet else _ndjson_rows(path)
         yield from batched(rows, GA4_SCHEMA, options.batch_rows)
 
 
 def _ndjson_rows(path: Path) -> Iterator[Row]:
     for line in read_lines(path):
         if line.error is not None:
-            yield bad_row(line.number, line.text, line.error)
+            yield bad_row(line.number, line.text, line.error, line.number)
             continue
         record, problem = loads_object(line.text)
         if record is None:
-            yield bad_row(line.number, line.text, problem or "unreadable line")
+            yield bad_row(line.number, line.text, problem or "unreadable line", line.number)
             continue
-        yield _mapped(line.number, record, line.text)
+        yield {**_mapped(line.number, record, line.text), LINE: line.number}
 
 
-def _parquet_rows(path: Path, batch_rows: int) -> Iterator[Row]:
+def _parquet_rows(path: Path) -> Iterator[Row]:
     number = 0
     try:
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(batch_size=batch_rows):
-            for record in batch.to_pylist():
-                number += 1
-                yield _mapped(number, record, dumps(record))
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(batch_size=PARQUET_READ_ROWS):
+                for record in batch.to_pylist():
+                    number += 1
+                    yield _mapped(number, record, dumps(record))
     except (pa.ArrowException, OSError) as error:
         raise FileProblem(
             path,

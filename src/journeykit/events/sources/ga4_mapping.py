@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from journeykit.events.sources._json import JsonValue, dumps, jsonable, merge_reserved
+from journeykit.events.sources._json import JsonValue, TooDeep, dumps, jsonable, merge_reserved
 from journeykit.maps.vocab import Channel, Device, normalise_device
 
 GA4_EVENT_NAMES: Mapping[str, str] = MappingProxyType(
@@ -202,7 +202,7 @@ def ga4_row_to_event(row: Mapping[str, object]) -> dict[str, object]:
         "campaign": campaign,
         "revenue": revenue(row, ga4_name, params),
         "currency": _currency(row, params),
-        "properties": dumps(_properties(row, params, ga4_name, scope)),
+        "properties": _properties_text(row, params, ga4_name, scope),
     }
 
 
@@ -256,6 +256,15 @@ def revenue(
     if not math.isfinite(amount):
         raise Ga4RowError(f"{where} is {amount}, expected a finite amount")
     return -abs(amount) if refund else amount
+
+
+def _properties_text(
+    row: Mapping[str, object], params: dict[str, JsonValue], ga4_name: str, scope: str | None
+) -> str:
+    try:
+        return dumps(_properties(row, params, ga4_name, scope))
+    except TooDeep as error:
+        raise Ga4RowError(f"the row {error}") from None
 
 
 def _properties(

@@ -18,7 +18,7 @@ import pyarrow as pa
 from journeykit.events.sources._batches import Row, bad_row, batched, source_schema
 from journeykit.events.sources._json import loads_object
 from journeykit.events.sources._lines import first_line, read_lines
-from journeykit.events.sources.base import RAW, ROW, ReadOptions
+from journeykit.events.sources.base import LINE, RAW, ROW, ReadOptions
 from journeykit.events.sources.segment_message import (
     SEGMENT_TYPES,
     MessageError,
@@ -71,14 +71,14 @@ class SegmentSource:
 def _rows(path: Path) -> Iterator[Row]:
     for line in read_lines(path):
         if line.error is not None:
-            yield bad_row(line.number, line.text, line.error)
+            yield bad_row(line.number, line.text, line.error, line.number)
             continue
         message, problem = loads_object(line.text)
         if message is None:
-            yield bad_row(line.number, line.text, problem or "unreadable line")
+            yield bad_row(line.number, line.text, problem or "unreadable line", line.number)
             continue
         row = segment_message_to_row(message)
         if isinstance(row, MessageError):
-            yield bad_row(line.number, line.text, str(row))
+            yield bad_row(line.number, line.text, str(row), line.number)
             continue
-        yield {**row, ROW: line.number, RAW: line.text}
+        yield {**row, ROW: line.number, LINE: line.number, RAW: line.text}

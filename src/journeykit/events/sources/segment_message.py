@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from journeykit.errors import suggestion
-from journeykit.events.sources._json import dumps, merge_reserved
+from journeykit.events.sources._json import TooDeep, dumps, merge_reserved
 from journeykit.maps.vocab import Channel, Device, normalise_device
 
 SEGMENT_TYPES: tuple[str, ...] = ("track", "page", "screen", "identify", "group", "alias")
@@ -105,7 +105,7 @@ def normalise_event_name(event: str) -> str:
     return V1_EVENT_NAMES.get(snake, snake) or event.strip()
 
 
-def message_time(message: Mapping[str, object]) -> datetime:
+def _message_time(message: Mapping[str, object]) -> datetime:
     """The event's UTC time with the clock-skew rule of the module docstring."""
     timestamp = _time(message, "timestamp")
     original = _time(message, "originalTimestamp")
@@ -182,7 +182,7 @@ def _row(message: Mapping[str, object]) -> Row:
     campaign = _mapping(context, "campaign")
     return {
         "event_id": _identifier(message, "messageId"),
-        "ts": message_time(message),
+        "ts": _message_time(message),
         "user_id": user_id,
         "anonymous_id": anonymous_id,
         "name": name,
@@ -193,8 +193,20 @@ def _row(message: Mapping[str, object]) -> Row:
         "campaign": _text(campaign.get("name")),
         "revenue": _revenue(properties, name) if kind == "track" else None,
         "currency": _text(properties.get("currency")),
-        "properties": dumps(_properties(kind, properties, context, reserved)),
+        "properties": _properties_text(kind, properties, context, reserved),
     }
+
+
+def _properties_text(
+    kind: str,
+    properties: Mapping[str, object],
+    context: Mapping[str, object],
+    reserved: dict[str, object],
+) -> str:
+    try:
+        return dumps(_properties(kind, properties, context, reserved))
+    except TooDeep as error:
+        raise _Invalid("properties", str(error), "flatten the properties") from None
 
 
 def _properties(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
@@ -21,7 +22,7 @@ import pyarrow as pa
 from journeykit.errors import FileProblem, JourneykitError
 from journeykit.events.sources._batches import Row, bad_row, batched, source_schema
 from journeykit.events.sources._lines import first_line
-from journeykit.events.sources.base import RAW, ROW, ReadOptions
+from journeykit.events.sources.base import LINE, RAW, ROW, ReadOptions
 from journeykit.events.sources.shopify_orders import (
     REQUIRED_COLUMNS,
     ShopifyOrderError,
@@ -46,11 +47,22 @@ MAX_ORDER_ROWS = 10_000
 _SNIFF_COLUMNS = ("Name", "Financial Status", "Lineitem quantity", "Created at")
 
 
+Record = tuple[int, list[str]]
+"""A CSV record and the physical line it starts on (a quoted note may span several lines)."""
+
+
+class _CsvReader(Protocol):
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
 @dataclass
 class OrderRows:
     """The consecutive rows of one order; ``first_row`` is the 1-based row after the header."""
 
     first_row: int
+    first_line: int
     name: str
     rows: list[list[str]] = field(default_factory=list)
     problem: str | None = None
@@ -80,7 +92,7 @@ def _order_rows(path: Path, zone: tzinfo) -> Iterator[Row]:
             if header is None:
                 return
             _check_header(path, header)
-            for order in group_orders(reader, header):
+            for order in group_orders(_records(reader), header):
                 yield from _events(order, header, zone)
         except (csv.Error, UnicodeDecodeError) as error:
             raise FileProblem(
@@ -90,11 +102,11 @@ def _order_rows(path: Path, zone: tzinfo) -> Iterator[Row]:
             ) from error
 
 
-def group_orders(rows: Iterator[list[str]], header: Sequence[str]) -> Iterator[OrderRows]:
-    """Consecutive rows with the same non-empty ``Name`` as one order each."""
+def group_orders(records: Iterable[Record], header: Sequence[str]) -> Iterator[OrderRows]:
+    """Consecutive rows with the same non-empty ``Name`` as one order each, lazily."""
     name_at = list(header).index("Name")
     order: OrderRows | None = None
-    for number, cells in enumerate(rows, start=1):
+    for number, (line, cells) in enumerate(records, start=1):
         if not any(cell.strip() for cell in cells):
             continue
         name = cells[name_at].strip() if len(cells) > name_at else ""
@@ -103,10 +115,18 @@ def group_orders(rows: Iterator[list[str]], header: Sequence[str]) -> Iterator[O
             continue
         if order is not None:
             yield order
-        order = OrderRows(number, name)
+        order = OrderRows(number, line, name)
         _add(order, number, cells, len(header))
     if order is not None:
         yield order
+
+
+def _records(reader: _CsvReader) -> Iterator[Record]:
+    """The reader's records with their first physical line (``line_num`` counts lines read)."""
+    line = reader.line_num
+    for cells in reader:
+        yield line + 1, cells
+        line = reader.line_num
 
 
 def _add(order: OrderRows, number: int, cells: list[str], width: int) -> None:
@@ -122,10 +142,10 @@ def _events(order: OrderRows, header: Sequence[str], zone: tzinfo) -> Iterator[R
     raw = _raw(header, order.rows)
     events = _mapped(order, header, zone)
     if isinstance(events, str):
-        yield bad_row(order.first_row, raw, events)
+        yield bad_row(order.first_row, raw, events, order.first_line)
         return
     for event in events:
-        yield {**event, ROW: order.first_row, RAW: raw}
+        yield {**event, ROW: order.first_row, LINE: order.first_line, RAW: raw}
 
 
 def _mapped(order: OrderRows, header: Sequence[str], zone: tzinfo) -> list[Row] | str:

@@ -1,0 +1,46 @@
+"""The knobs of the ingest pipeline, with the reason each one exists."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REFUND_PATTERN = r"refund|return|retour|erstatt|storno|gutschrift|chargeback|cancel"
+"""Event names (case-insensitive, anywhere in the name) that may carry negative revenue."""
+
+
+class IngestOptions(BaseModel):
+    """How records are read, checked and written; the defaults suit a laptop and 10 M rows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = Field(
+        default="Europe/Berlin",
+        description="IANA zone of naive timestamps (the workspace's; a mapping file may override).",
+    )
+    currency: str = Field(
+        default="EUR",
+        pattern=r"^[A-Z]{3}$",
+        description="Currency of revenue and cost when a record names none.",
+    )
+    batch_rows: int = Field(
+        default=250_000,
+        gt=0,
+        description="Rows per batch: large enough to amortise per-batch work, small enough that "
+        "a batch and its copies stay well under the memory budget.",
+    )
+    min_year: int = Field(default=1990, description="Earliest year a timestamp may have.")
+    max_year: int = Field(default=2100, description="Latest year a timestamp may have.")
+    refund_pattern: str = Field(
+        default=REFUND_PATTERN,
+        description="Regular expression over event names allowed to carry negative revenue.",
+    )
+    compute_memory: str = Field(
+        default="768MB",
+        description="Memory limit of the local DuckDB that transforms batches (it spills beyond).",
+    )
+    threads: int | None = Field(
+        default=None, ge=1, description="Threads of the local transform (default: all cores)."
+    )
+    progress: bool | None = Field(
+        default=None, description="Show a progress bar (default: when stderr is a terminal)."
+    )

@@ -1,0 +1,175 @@
+"""The ingest pipeline: source → normalise (vectorised) → stage → commit, one input at a time.
+
+Reading, parsing and checking happen before the store is opened (``staging``); the store is held
+only for the commit. One input — a file, or the micro-batch of the collector — is one atomic unit:
+on DuckDB its events, quarantined records, identity links and ``ingest_batches`` row are written
+in ONE transaction, so a process killed halfway leaves nothing of that input, and running the same
+command again gives exactly the expected events. Files of one call are independent: a file that
+cannot be read as a whole is reported and the others are still ingested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from journeykit.errors import FileProblem, JourneykitError
+from journeykit.events.identity import forget, remember
+from journeykit.events.ingest.configuration import IngestOptions
+from journeykit.events.ingest.normalise import Normaliser
+from journeykit.events.ingest.progress import IngestProgress
+from journeykit.events.ingest.result import IngestResult, IngestSummary, Origin
+from journeykit.events.ingest.staging import Stage
+from journeykit.events.ingest.writer import commit
+from journeykit.events.mapping import ColumnMapping, load_mapping
+from journeykit.events.sources.base import ReadOptions
+from journeykit.events.sources.registry import AUTO, detect_source, get_source, read_head
+from journeykit.store.analytic import AnalyticStore, open_analytic
+from journeykit.workspace import Workspace
+
+
+def options_for(workspace: Workspace, **overrides: object) -> IngestOptions:
+    """Ingest options with the workspace's time zone and currency."""
+    settings = workspace.settings.workspace
+    values: dict[str, object] = {"timezone": settings.timezone, "currency": settings.currency}
+    values.update(overrides)
+    return IngestOptions.model_validate(values)
+
+
+def ingest_files(
+    workspace: Workspace,
+    paths: Sequence[Path],
+    *,
+    format: str = AUTO,
+    mapping: Path | None = None,
+    options: IngestOptions | None = None,
+) -> IngestSummary:
+    """Ingest each file as one atomic batch; failures of whole files are collected, not raised."""
+    options = options or options_for(workspace)
+    column_mapping = load_mapping(mapping) if mapping else None
+    if format != AUTO:
+        get_source(format)  # an unknown --format fails before any file is touched
+    summary = IngestSummary()
+    with IngestProgress(options.progress) as progress:
+        for path in paths:
+            try:
+                result = _ingest_file(
+                    workspace, path, format, mapping, column_mapping, options, progress
+                )
+            except JourneykitError as error:
+                summary.failures.append(error)
+            else:
+                summary.results.append(result)
+    return summary
+
+
+def ingest_batches(
+    target: Workspace | AnalyticStore,
+    batches: Iterable[pa.RecordBatch],
+    origin: Origin,
+    options: IngestOptions | None = None,
+    *,
+    mapping: ColumnMapping | None = None,
+    progress: IngestProgress | None = None,
+    before_write: Callable[[AnalyticStore], None] | None = None,
+) -> IngestResult:
+    """Validate, normalise, dedupe and write ``batches`` (the source contract) as ONE batch.
+
+    ``target`` is a workspace (its store is opened after the batches are read and staged, and
+    closed after the commit) or an open store. ``before_write`` runs inside the transaction
+    before the writes (the quarantine marks the retried records resolved with it). Returns the
+    counts; ``read == kept + duplicates + quarantined``.
+    """
+    if options is None:
+        options = IngestOptions() if isinstance(target, AnalyticStore) else options_for(target)
+    started_at = datetime.now(UTC)
+    normaliser = Normaliser(origin.source_file, mapping, options)
+    stage = Stage(normaliser.connection)
+    try:
+        for batch in batches:
+            stage.add(batch.num_rows, normaliser.normalise(batch))
+            if progress is not None:
+                progress.advance(batch.num_rows)
+        if progress is not None:
+            progress.start(f"  → store ({stage.staged:,} events)")
+        origin = replace(origin, details={**origin.details, **normaliser.settings_used()})
+        with _opened(target) as store:
+            done = _commit(store, stage, origin, started_at, progress, before_write)
+    finally:
+        stage.close()
+        normaliser.close()
+    return done
+
+
+def _ingest_file(
+    workspace: Workspace,
+    path: Path,
+    format: str,
+    mapping_path: Path | None,
+    mapping: ColumnMapping | None,
+    options: IngestOptions,
+    progress: IngestProgress,
+) -> IngestResult:
+    head = read_head(path)
+    if not head:
+        raise FileProblem(path, "the file is empty (0 bytes)", "export it again")
+    source = detect_source(path) if format == AUTO else get_source(format)
+    read_options = ReadOptions(
+        batch_rows=options.batch_rows, mapping=mapping_path, timezone=options.timezone
+    )
+    details = {"mapping": str(mapping_path) if mapping_path else None}
+    origin = Origin(str(path), source.name, fingerprint(path, head), details)
+    progress.start(f"{path.name} ({source.name})")
+    batches = source.read(path, read_options)
+    return ingest_batches(workspace, batches, origin, options, mapping=mapping, progress=progress)
+
+
+@contextmanager
+def _opened(target: Workspace | AnalyticStore) -> Iterator[AnalyticStore]:
+    if isinstance(target, AnalyticStore):
+        yield target
+    else:
+        with open_analytic(target) as store:
+            yield store
+
+
+def _commit(
+    store: AnalyticStore,
+    stage: Stage,
+    origin: Origin,
+    started_at: datetime,
+    progress: IngestProgress | None,
+    before_write: Callable[[AnalyticStore], None] | None,
+) -> IngestResult:
+    try:
+        with store.transaction():
+            if before_write is not None:
+                before_write(store)
+            done = commit(store, stage, origin, new_batch_id(), started_at, progress)
+    except BaseException:
+        forget(store)
+        raise
+    remember(store, done.identities)
+    return done.result
+
+
+def new_batch_id() -> str:
+    """A short random id, easy to type in ``journeykit quarantine list --batch``."""
+    return uuid.uuid4().hex[:10]
+
+
+def fingerprint(path: Path, head: bytes) -> str:
+    """Size, modification time and a hash of the first and last 64 KiB: recognises a file."""
+    stat = path.stat()
+    with path.open("rb") as stream:
+        stream.seek(max(stat.st_size - len(head), 0))
+        tail = stream.read()
+    digest = hashlib.sha256(head + tail).hexdigest()[:16]
+    return f"{stat.st_size}:{int(stat.st_mtime)}:{digest}"

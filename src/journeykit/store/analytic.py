@@ -1,0 +1,304 @@
+"""The analytic store: THE one place that turns a store URL into an Ibis connection.
+
+``duckdb:///data/events.duckdb`` (relative to the workspace), ``duckdb:////abs/file.duckdb``,
+``duckdb://`` (in memory, shared by the process — for tests), ``pyspark://local`` (local Spark,
+optional extra) and any other Ibis URL (``ibis.connect``).
+
+Why short-lived connections with retry: DuckDB lets one process at a time open a database file
+(even a reader is refused while a writer holds it). ``journeykit serve`` runs for hours while the
+CLI ingests or reads in another terminal, so no command keeps the file open: each one opens the
+store, does its work, and closes it (``open_analytic`` is a context manager). Opening retries with
+exponential backoff while another process holds the lock, for up to ``JOURNEYKIT_LOCK_TIMEOUT``
+seconds (default 120), then fails with ``StoreBusy`` naming the holder. The cost is that a large
+file being ingested (one transaction) keeps others waiting until it is committed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from journeykit.store.engines import Engine, engine_traits, quiet_upstream
+from journeykit.store.errors import StoreBusy, StoreUrlInvalid
+from journeykit.store.urls import AnalyticUrl, parse_analytic_url
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+    from journeykit.workspace import Workspace
+
+ENV_LOCK_TIMEOUT = "JOURNEYKIT_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 120.0
+DUCKDB_SETTINGS: dict[str, str] = {
+    "memory_limit": "1GB",  # bounded RSS: large inserts spill and write row groups to the file
+    "preserve_insertion_order": "false",  # lets DuckDB stream big inserts with less memory
+}
+_MEMORY_STORES: dict[str, AnalyticStore] = {}
+
+
+class AnalyticStore:
+    """An open analytic store: its Ibis backend and what its engine can do.
+
+    Everything that reads or writes the analytic tables goes through these methods, so engine
+    differences stay here and in ``engines.ENGINES``.
+    """
+
+    def __init__(self, backend: BaseBackend, engine: Engine, location: AnalyticUrl) -> None:
+        self.backend = backend
+        self.engine = engine
+        self.location = location
+
+    @property
+    def url(self) -> str:
+        return self.location.url
+
+    def table(self, name: str) -> ir.Table:
+        with quiet_upstream():
+            return self.backend.table(name)
+
+    def has_table(self, name: str) -> bool:
+        with quiet_upstream():
+            return name in self.backend.list_tables()
+
+    def fetch(self, expr: ir.Table) -> pa.Table:
+        """The rows of ``expr`` as Arrow (keep results small: they come into Python).
+
+        Timestamps come back as UTC whatever the engine (Spark returns them without a zone).
+        """
+        with quiet_upstream():
+            table = expr.to_pyarrow()
+        return table.cast(_utc_schema(table.schema))
+
+    def scalar(self, expr: ir.Scalar) -> Any:
+        """The value of a scalar expression as a Python object."""
+        with quiet_upstream():
+            value = expr.to_pyarrow()
+        if pa.types.is_timestamp(value.type) and value.type.tz is None:
+            value = value.cast(pa.timestamp(value.type.unit, tz="UTC"))
+        return value.as_py()
+
+    def insert(self, name: str, data: pa.Table) -> None:
+        """Append ``data`` (columns by name, in any order) to table ``name``."""
+        if data.num_rows == 0:
+            return
+        target = self.table(name).columns
+        with quiet_upstream():
+            self.backend.insert(name, data.select(list(target)))
+
+    def create_table(self, name: str, schema: pa.Schema) -> None:
+        """Create an empty table; on Spark as a Parquet folder the store re-registers."""
+        with quiet_upstream():
+            if self.engine.table_locations:
+                from journeykit.store.spark import create_spark_table
+
+                assert self.location.path is not None
+                create_spark_table(self.backend, self.location.path, name, schema)
+            else:
+                import ibis
+
+                self.backend.create_table(name, schema=ibis.Schema.from_pyarrow(schema))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside become visible together where the engine has transactions.
+
+        Elsewhere the block runs as is; writers order their statements so that a rerun after a
+        crash repairs what a partial run left (events are deduped by ``event_id``).
+        """
+        if not self.engine.transactions:
+            yield
+            return
+        self.backend.raw_sql("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.backend.raw_sql("ROLLBACK")
+            raise
+        self.backend.raw_sql("COMMIT")
+
+    def update_from(self, name: str, column: str, key: str, mapping: pa.Table) -> None:
+        """Set ``name.column`` to ``mapping.value`` on rows whose ``key`` equals ``mapping.key``.
+
+        ``UPDATE … FROM`` where the engine has it; otherwise the table is rewritten once.
+        """
+        if mapping.num_rows == 0:
+            return
+        if self.engine.updates:
+            _update_in_place(self, name, column, key, mapping)
+        else:
+            _rewrite_with(self, name, column, key, mapping)
+
+    def close(self) -> None:
+        if not self.location.in_memory and self.location.engine != "pyspark":
+            with quiet_upstream():
+                self.backend.disconnect()
+
+
+@contextmanager
+def open_analytic(
+    target: Workspace | str, *, root: Path | None = None, migrate: bool = True
+) -> Iterator[AnalyticStore]:
+    """The analytic store of a workspace (or of a URL), open for the block, migrated, closed after.
+
+    Args:
+        target: a ``Workspace`` (its ``analytic_url()``, so ``JOURNEYKIT_STORE`` wins) or a URL.
+        root: the folder relative paths in a URL start from (default: the workspace root or cwd).
+        migrate: bring the tables to the current schema version first.
+    """
+    if isinstance(target, str):
+        url, base = target, root or Path.cwd()
+    else:
+        url, base = target.analytic_url(), root or target.root
+    location = parse_analytic_url(url, base)
+    if location.in_memory:
+        yield _memory_store(location, migrate)
+        return
+    store = _connect_with_retry(location)
+    try:
+        if migrate:
+            from journeykit.store.migrations import migrate_analytic
+
+            migrate_analytic(store)
+        yield store
+    finally:
+        store.close()
+
+
+def _utc_schema(schema: pa.Schema) -> pa.Schema:
+    fields = [
+        field.with_type(pa.timestamp(field.type.unit, tz="UTC"))
+        if pa.types.is_timestamp(field.type) and field.type.tz is None
+        else field
+        for field in schema
+    ]
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for another process's lock (``JOURNEYKIT_LOCK_TIMEOUT``)."""
+    try:
+        return float(os.environ.get(ENV_LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def _memory_store(location: AnalyticUrl, migrate: bool) -> AnalyticStore:
+    store = _MEMORY_STORES.get(location.url)
+    if store is None:
+        store = AnalyticStore(_connect(location), engine_traits("duckdb"), location)
+        if migrate:
+            from journeykit.store.migrations import migrate_analytic
+
+            migrate_analytic(store)
+        _MEMORY_STORES[location.url] = store
+    return store
+
+
+def _connect_with_retry(location: AnalyticUrl) -> AnalyticStore:
+    engine = engine_traits(location.engine)
+    deadline = time.monotonic() + lock_timeout()
+    delay = 0.05
+    while True:
+        try:
+            return AnalyticStore(_connect(location), engine, location)
+        except Exception as error:
+            if not engine.lock_error or engine.lock_error not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusy(str(location.path), lock_timeout(), _holder(str(error))) from None
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 1.6, 1.0)
+
+
+def _holder(message: str) -> str:
+    found = re.search(r"held in (\S+) \(PID (\d+)\)", message)
+    if not found:
+        return "another process"
+    return f"process {found.group(2)} ({Path(found.group(1)).name})"
+
+
+def _connect(location: AnalyticUrl) -> BaseBackend:
+    connector = _CONNECTORS.get(location.engine, _connect_other)
+    with quiet_upstream():
+        return connector(location)
+
+
+def _connect_duckdb(location: AnalyticUrl) -> BaseBackend:
+    import ibis
+
+    from journeykit.store.duckdb_compat import patch_backend
+
+    if location.path is None:
+        return patch_backend(ibis.duckdb.connect(":memory:", **DUCKDB_SETTINGS))
+    location.path.parent.mkdir(parents=True, exist_ok=True)
+    settings = {**DUCKDB_SETTINGS, **dict(location.options)}
+    return patch_backend(ibis.duckdb.connect(str(location.path), **settings))
+
+
+def _connect_spark(location: AnalyticUrl) -> BaseBackend:
+    from journeykit.store.spark import spark_backend
+
+    assert location.path is not None
+    return spark_backend(location.path, location.option("master", "local[2]"))
+
+
+def _connect_other(location: AnalyticUrl) -> BaseBackend:
+    import ibis
+
+    try:
+        return ibis.connect(location.url)
+    except (ImportError, ModuleNotFoundError) as error:
+        raise StoreUrlInvalid(
+            location.url,
+            f"the Ibis backend '{location.engine}' is not installed ({error})",
+            f"pip install 'ibis-framework[{location.engine}]'",
+        ) from None
+
+
+_CONNECTORS: dict[str, Callable[[AnalyticUrl], BaseBackend]] = {
+    "duckdb": _connect_duckdb,
+    "pyspark": _connect_spark,
+}
+
+
+def _update_in_place(
+    store: AnalyticStore, name: str, column: str, key: str, mapping: pa.Table
+) -> None:
+    con = store.backend.con
+    view = f"_jk_update_{column}_{key}"
+    con.register(view, mapping.select(["key", "value"]))
+    try:
+        con.execute(
+            f'UPDATE "{name}" SET "{column}" = m.value FROM {view} m '
+            f'WHERE "{name}"."{key}" = m.key AND "{name}"."{column}" IS DISTINCT FROM m.value'
+        )
+    finally:
+        con.unregister(view)
+
+
+def _rewrite_with(
+    store: AnalyticStore, name: str, column: str, key: str, mapping: pa.Table
+) -> None:
+    import ibis
+
+    table = store.table(name)
+    values = ibis.memtable(mapping.select(["key", "value"]))
+    joined = table.left_join(values, table[key] == values.key)
+    replaced = [
+        (ibis.coalesce(joined.value, joined[c]) if c == column else joined[c]).name(c)
+        for c in table.columns
+    ]
+    scratch = f"{name}__rewrite"
+    with quiet_upstream():
+        store.backend.create_table(scratch, joined.select(replaced), overwrite=True)
+        store.backend.raw_sql(f"INSERT OVERWRITE TABLE {name} SELECT * FROM {scratch}")
+        store.backend.drop_table(scratch)
