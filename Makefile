@@ -6,13 +6,15 @@ JK := $(VENV)/bin/journeykit
 DEMO_DIR ?= demo-workspace
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core poppler-utils
+APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core poppler-utils openjdk-17-jre-headless
 
 .PHONY: install system-deps demo test lint typecheck pytest bench schema clean
 
-# Debian packages: Chromium renders PNG/PDF and drives the browser tests. Never a downloaded browser.
+# Debian packages: Chromium renders PNG/PDF and drives the browser tests (never a downloaded
+# browser); Java 17 runs local PySpark for the Spark backend tests.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi dejavu; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi dejavu || ! command -v java >/dev/null \
+	    || ! command -v pdftoppm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
 	fi
@@ -20,7 +22,7 @@ system-deps:
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,spark,datasets]'
 	touch $@
 
 install: system-deps $(VENV)/.installed
@@ -43,6 +45,8 @@ test: lint typecheck pytest
 
 bench: install
 	$(PY) bench/maps.py
+	$(PY) bench/ingest.py
+	$(PY) bench/collector.py
 
 schema: install
 	$(JK) map schema > docs/schema/map.schema.json

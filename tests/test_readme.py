@@ -14,6 +14,11 @@ import pytest
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "maps"
 NOT_RUN = {"serve"}  # starts a server; the web tests cover it
+# Files the tutorial's commands name, as the reader would have them.
+PROVIDED = {
+    "maps/broken.yaml": FIXTURES / "ten_mistakes.yaml",
+    "orders.csv": Path(__file__).parent / "fixtures" / "events" / "shopify" / "orders_export.csv",
+}
 
 
 def tutorial_steps() -> list[tuple[list[str], list[str]]]:
@@ -41,9 +46,10 @@ def test_the_tutorial_runs_as_written(tmp_path: Path) -> None:
         assert command[0] == "journeykit", command
         if command[1] in NOT_RUN:
             continue
+        for name, source in PROVIDED.items():
+            if name in command:
+                shutil.copy(source, cwd / name)
         broken = "maps/broken.yaml" in command
-        if broken:  # the tutorial shows what validate says about a broken file: provide one
-            shutil.copy(FIXTURES / "ten_mistakes.yaml", cwd / "maps" / "broken.yaml")
         result = subprocess.run(
             [sys.executable, "-m", "journeykit", *command[1:]],
             cwd=cwd,

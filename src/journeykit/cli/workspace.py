@@ -40,14 +40,29 @@ def demo(
         "demo-workspace"
     ),
     force: Annotated[bool, typer.Option(help="Replace an existing demo workspace.")] = False,
+    customers: Annotated[
+        int, typer.Option(min=0, help="Simulated customers for the demo events (0: maps only).")
+    ] = 2_000,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the generator.")] = 42,
 ) -> None:
-    """Create the demo workspace: German maps for all presets and all four map types."""
+    """Create the demo workspace: German maps for all presets and map types, and shop events."""
     from journeykit.datasets.demo import create_demo_workspace
 
     workspace = create_demo_workspace(directory, force=force)
     console.print(f"Demo workspace ready: [bold]{workspace.root}[/bold]")
     for path in workspace.map_files():
         console.print(f"  {path.relative_to(workspace.root)}")
+    if customers:
+        from journeykit.datasets.demo_data import load_demo_data
+        from journeykit.datasets.generator import GeneratorConfig
+
+        data = load_demo_data(workspace, GeneratorConfig(customers=customers, seed=seed))
+        totals = data.as_json()
+        console.print(
+            f"Demo events from {data.files.relative_to(workspace.root)}: read {totals['read']:,}, "
+            f"kept {totals['kept']:,}, duplicates {totals['duplicates']:,}, "
+            f"quarantined {totals['quarantined']:,}"
+        )
 
 
 def serve(
