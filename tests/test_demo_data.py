@@ -1,4 +1,4 @@
-"""The demo's events go through the real ingest path, exactly once, and match the generator's truth."""
+"""Demo events go through the real ingest path exactly once and match the generator's truth."""
 
 from __future__ import annotations
 
