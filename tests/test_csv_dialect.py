@@ -22,7 +22,7 @@ from journeykit.events.sources.dialect import sniff_decimal, sniff_dialect, snif
 from journeykit.events.sources.framing import Framer, FramingOptions
 
 BERLIN = ZoneInfo("Europe/Berlin")
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 cell = st.text(
     alphabet=st.sampled_from(list("abcXYZ äöüß€0123456789;,.\"'\n-")), min_size=0, max_size=12

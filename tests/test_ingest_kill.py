@@ -13,7 +13,7 @@ from pathlib import Path
 
 from events_support import german_row, new_workspace, table, write_csv
 
-ROWS = 300_000
+ROWS = 200_000
 
 
 def start_ingest(root: Path, path: Path, *, quiet: bool = False) -> subprocess.Popen[str]:

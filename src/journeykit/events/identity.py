@@ -39,9 +39,15 @@ class Identities:
     links: pa.Table  # PAIR_SCHEMA
     customers: pa.Table  # CUSTOMER_SCHEMA: kind "u"/"a", id, customer_id
 
-    def lookup(self, kind: str) -> pa.Table:
-        """``key`` → ``value`` (customer id) for the ids of one kind."""
+    def lookup(self, kind: str, *, moved_only: bool = False) -> pa.Table:
+        """``key`` → ``value`` (customer id) for the ids of one kind.
+
+        ``moved_only`` keeps the ids whose customer id is not the id itself — the only ones a
+        lookup changes anything for.
+        """
         rows = self.customers.filter(pc.equal(self.customers["kind"], kind))
+        if moved_only:
+            rows = rows.filter(pc.not_equal(rows["id"], rows["customer_id"]))
         return pa.table({"key": rows["id"], "value": rows["customer_id"]})
 
 
@@ -114,15 +120,74 @@ def forget(store: AnalyticStore) -> None:
     _CACHE.pop(store.url, None)
 
 
-def new_pairs(identities: Identities, candidates: pa.Table) -> pa.Table:
-    """The rows of ``candidates`` whose (anonymous_id, user_id) pair is not linked yet."""
-    if candidates.num_rows == 0 or identities.links.num_rows == 0:
-        return candidates
-    known = pc.binary_join_element_wise(
-        identities.links["anonymous_id"], identities.links["user_id"], "\x1f"
+def link_candidates(events: pa.Table) -> pa.Table:
+    """Each (anonymous_id, user_id) pair of ``events`` with the first event (by ``_row``)."""
+    both = pc.and_(pc.is_valid(events["anonymous_id"]), pc.is_valid(events["user_id"]))
+    linked = events.filter(both).select(
+        ["anonymous_id", "user_id", "event_id", "name", "ts", "_row"]
     )
-    pairs = pc.binary_join_element_wise(candidates["anonymous_id"], candidates["user_id"], "\x1f")
-    return candidates.filter(pc.invert(pc.is_in(pairs, value_set=known)))
+    if linked.num_rows == 0:
+        return _LINK_ROWS.empty_table()
+    firsts = linked.group_by(["anonymous_id", "user_id"], use_threads=False).aggregate(
+        [("_row", "min")]
+    )
+    details = linked.select(["_row", "event_id", "name", "ts"])
+    joined = firsts.join(details, keys="_row_min", right_keys="_row", use_threads=False)
+    joined = joined.sort_by("_row_min")
+    return pa.table(
+        {
+            "anonymous_id": joined["anonymous_id"],
+            "user_id": joined["user_id"],
+            "event_id": joined["event_id"],
+            "event_name": joined["name"],
+            "event_ts": joined["ts"],
+            "first_row": joined["_row_min"],
+        },
+        schema=_LINK_ROWS,
+    )
+
+
+_LINK_ROWS = pa.schema(
+    [
+        ("anonymous_id", pa.string()),
+        ("user_id", pa.string()),
+        ("event_id", pa.string()),
+        ("event_name", pa.string()),
+        ("event_ts", pa.timestamp("us", tz="UTC")),
+        ("first_row", pa.int64()),
+    ]
+)
+
+
+class LinkCollector:
+    """The new links of one input, batch by batch: pairs neither stored nor seen before."""
+
+    def __init__(self, known: Identities) -> None:
+        self._seen = _pair_keys(known.links)
+        self._tables: list[pa.Table] = []
+
+    def add(self, events: pa.Table) -> None:
+        candidates = link_candidates(events)
+        if candidates.num_rows == 0:
+            return
+        keys = _pair_keys(candidates)
+        fresh = pc.invert(pc.is_in(keys, value_set=self._seen))
+        if pc.any(fresh).as_py():
+            self._tables.append(candidates.filter(fresh))
+            self._seen = pa.concat_arrays([self._seen, keys.filter(fresh)])
+
+    def table(self) -> pa.Table:
+        """The new links in the order they were first seen."""
+        if not self._tables:
+            return _LINK_ROWS.empty_table()
+        return pa.concat_tables(self._tables)
+
+
+def _pair_keys(pairs: pa.Table) -> pa.Array:
+    if pairs.num_rows == 0:
+        return pa.array([], pa.string())
+    joined = pc.binary_join_element_wise(pairs["anonymous_id"], pairs["user_id"], "\x1f")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
 
 def extended(identities: Identities, pairs: pa.Table) -> Identities:
@@ -246,4 +311,4 @@ def _links_of(store: AnalyticStore, users: list[str], anons: list[str]) -> list[
         "anonymous_id", "user_id", "event_id", "event_name", "event_ts", "batch_id",
         "source_file", "linked_at",
     )  # fmt: skip
-    return list(store.fetch(joined.order_by("linked_at")).to_pylist())
+    return list(store.fetch(joined.order_by(["linked_at", "event_ts"])).to_pylist())

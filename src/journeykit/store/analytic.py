@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 ENV_LOCK_TIMEOUT = "JOURNEYKIT_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 120.0
 DUCKDB_SETTINGS: dict[str, str] = {
-    "memory_limit": "1GB",  # bounded RSS: large inserts spill and write row groups to the file
+    "memory_limit": "768MB",  # bounded RSS: large inserts spill and write row groups to the file
     "preserve_insertion_order": "false",  # lets DuckDB stream big inserts with less memory
 }
 _MEMORY_STORES: dict[str, AnalyticStore] = {}
@@ -76,7 +76,8 @@ class AnalyticStore:
         """
         with quiet_upstream():
             table = expr.to_pyarrow()
-        return table.cast(_utc_schema(table.schema))
+        utc = _utc_schema(table.schema)
+        return table if utc is None else table.cast(utc)
 
     def scalar(self, expr: ir.Scalar) -> Any:
         """The value of a scalar expression as a Python object."""
@@ -93,6 +94,23 @@ class AnalyticStore:
         target = self.table(name).columns
         with quiet_upstream():
             self.backend.insert(name, data.select(list(target)))
+
+    def append_new(
+        self,
+        name: str,
+        rows: pa.RecordBatchReader,
+        key: str,
+        between: tuple[str, Any, Any] | None = None,
+    ) -> int:
+        """Append the streamed ``rows`` whose ``key`` is not in table ``name`` yet.
+
+        The lookup is one anti-join in the engine, limited to stored rows whose column
+        ``between[0]`` lies in ``between[1]..between[2]`` (an event keeps its time, so its
+        duplicates do too). Returns the number of rows appended.
+        """
+        if self.engine.streams:
+            return _append_streamed(self, name, rows, key, between)
+        return _append_collected(self, name, rows.read_all(), key, between)
 
     def create_table(self, name: str, schema: pa.Schema) -> None:
         """Create an empty table; on Spark as a Parquet folder the store re-registers."""
@@ -173,12 +191,16 @@ def open_analytic(
         store.close()
 
 
-def _utc_schema(schema: pa.Schema) -> pa.Schema:
+def _utc_schema(schema: pa.Schema) -> pa.Schema | None:
+    """The schema with zone-less timestamps marked UTC; None when there are none."""
+    naive = [pa.types.is_timestamp(f.type) and f.type.tz is None for f in schema]
+    if not any(naive):
+        return None
     fields = [
-        field.with_type(pa.timestamp(field.type.unit, tz="UTC"))
-        if pa.types.is_timestamp(field.type) and field.type.tz is None
-        else field
-        for field in schema
+        field.with_type(pa.timestamp(field.type.unit, tz="UTC")).with_nullable(True)
+        if is_naive
+        else field.with_nullable(True)
+        for field, is_naive in zip(schema, naive, strict=True)
     ]
     return pa.schema(fields, metadata=schema.metadata)
 
@@ -268,6 +290,51 @@ _CONNECTORS: dict[str, Callable[[AnalyticUrl], BaseBackend]] = {
     "duckdb": _connect_duckdb,
     "pyspark": _connect_spark,
 }
+
+
+def _append_streamed(
+    store: AnalyticStore,
+    name: str,
+    rows: pa.RecordBatchReader,
+    key: str,
+    between: tuple[str, Any, Any] | None,
+) -> int:
+    con = store.backend.con
+    view = f"_jk_append_{name}"
+    where, parameters = "", []
+    if between is not None:
+        where, parameters = f'WHERE "{between[0]}" BETWEEN ? AND ?', [between[1], between[2]]
+    con.register(view, rows)
+    try:
+        counted = con.execute(
+            f'INSERT INTO "{name}" SELECT s.* FROM {view} s ANTI JOIN '
+            f'(SELECT "{key}" FROM "{name}" {where}) e ON s."{key}" = e."{key}"',
+            parameters,
+        ).fetchall()
+    finally:
+        con.unregister(view)
+    return int(counted[0][0]) if counted else 0
+
+
+def _append_collected(
+    store: AnalyticStore,
+    name: str,
+    rows: pa.Table,
+    key: str,
+    between: tuple[str, Any, Any] | None,
+) -> int:
+    import ibis
+
+    if rows.num_rows == 0:
+        return 0
+    stored = store.table(name)
+    if between is not None:
+        stored = stored.filter(stored[between[0]].between(between[1], between[2]))
+    new = ibis.memtable(rows).anti_join(stored.select(key), key)
+    before = int(store.scalar(store.table(name).count()))
+    with quiet_upstream():
+        store.backend.insert(name, new.select(*store.table(name).columns))
+    return int(store.scalar(store.table(name).count())) - before
 
 
 def _update_in_place(

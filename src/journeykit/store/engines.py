@@ -28,11 +28,17 @@ class Engine:
     """Text of the error raised when another process holds the store's file lock."""
     table_locations: bool = False
     """Tables are folders the store registers itself (Spark's in-memory catalog forgets them)."""
+    streams: bool = False
+    """An Arrow stream can be inserted in one statement without collecting it first."""
 
 
 ENGINES: dict[str, Engine] = {
     "duckdb": Engine(
-        "duckdb", transactions=True, updates=True, lock_error="Could not set lock on file"
+        "duckdb",
+        transactions=True,
+        updates=True,
+        lock_error="Could not set lock on file",
+        streams=True,
     ),
     "pyspark": Engine("pyspark", table_locations=True),
 }

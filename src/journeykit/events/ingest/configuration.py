@@ -23,7 +23,7 @@ class IngestOptions(BaseModel):
         description="Currency of revenue and cost when a record names none.",
     )
     batch_rows: int = Field(
-        default=250_000,
+        default=500_000,
         gt=0,
         description="Rows per batch: large enough to amortise per-batch work, small enough that "
         "a batch and its copies stay well under the memory budget.",
@@ -35,7 +35,7 @@ class IngestOptions(BaseModel):
         description="Regular expression over event names allowed to carry negative revenue.",
     )
     compute_memory: str = Field(
-        default="768MB",
+        default="512MB",
         description="Memory limit of the local DuckDB that transforms batches (it spills beyond).",
     )
     threads: int | None = Field(

@@ -37,6 +37,7 @@ from journeykit.events.sources.base import (
 )
 
 TEXT_FIELDS = ("event_id", "user_id", "anonymous_id", "name", "source", "medium", "campaign")
+_EMPTY_MAP = pa.table({"key": pa.array([], pa.string()), "value": pa.array([], pa.string())})
 REJECTED_SCHEMA = pa.schema(
     [
         ("row", pa.int64()),
@@ -50,10 +51,11 @@ REJECTED_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class Normalised:
-    """The outcome of one batch: ``events`` + ``rejected`` = rows in."""
+    """The outcome of one batch: ``events`` + ``rejected`` + ``duplicates`` = rows in."""
 
-    events: pa.Table  # EVENT_SCHEMA plus "_row" (customer_id still empty)
+    events: pa.Table  # EVENT_SCHEMA plus "_row"; the first of each event_id of the batch
     rejected: pa.Table  # REJECTED_SCHEMA
+    duplicates: int = 0  # later copies of an event_id within the batch
 
 
 class Normaliser:
@@ -69,6 +71,12 @@ class Normaliser:
         self.connection = compute_connection(options.compute_memory, options.threads)
         self.connection.register("__jk_channels", channel_vocabulary())
         self.connection.register("__jk_devices", device_vocabulary())
+        self.set_customers(_EMPTY_MAP, _EMPTY_MAP)
+
+    def set_customers(self, users: pa.Table, anonymous: pa.Table) -> None:
+        """Customer ids of linked ids (``key`` → ``value``); other events get their own id."""
+        self.connection.register("__jk_users", users)
+        self.connection.register("__jk_anons", anonymous)
 
     def close(self) -> None:
         self.connection.close()
@@ -191,12 +199,15 @@ WITH f AS (
   SELECT c.*, CASE WHEN __bad_reason IS NULL THEN coalesce(event_id, {event_id}) END AS __id
   FROM c
 )
-SELECT __id AS event_id, ts, user_id, anonymous_id, CAST(NULL AS VARCHAR) AS customer_id, name,
+SELECT __id AS event_id, ts, user_id, anonymous_id,
+  coalesce(cu.value, ca.value, user_id, anonymous_id) AS customer_id, name,
   channel, device, source, medium, campaign, revenue, currency, cost, properties,
   __row AS _row, __line AS _line, __bad_field, __bad_reason,
   CASE WHEN __bad_reason IS NOT NULL THEN coalesce(__raw, CAST({raw_json} AS VARCHAR)) END
     AS __raw
 FROM e
+LEFT JOIN __jk_users cu ON cu.key = e.user_id
+LEFT JOIN __jk_anons ca ON ca.key = e.anonymous_id
 """
 
 
@@ -314,7 +325,11 @@ def _member(schema: pa.Schema, column: str, alias: str) -> str:
 
 def _split(result: pa.Table) -> Normalised:
     bad = pc.is_valid(result.column("__bad_reason"))
-    events = _as_events(result.filter(pc.invert(bad)))
+    any_bad = bool(pc.any(bad).as_py())
+    events = _first_of_each_id(_as_events(result.filter(pc.invert(bad)) if any_bad else result))
+    duplicates = result.num_rows - int(pc.sum(bad).as_py() or 0) - events.num_rows
+    if not any_bad:
+        return Normalised(events, REJECTED_SCHEMA.empty_table(), duplicates)
     rejected = result.filter(bad)
     rejects = pa.table(
         {
@@ -326,7 +341,16 @@ def _split(result: pa.Table) -> Normalised:
         },
         schema=REJECTED_SCHEMA,
     )
-    return Normalised(events, rejects)
+    return Normalised(events, rejects, duplicates)
+
+
+def _first_of_each_id(events: pa.Table) -> pa.Table:
+    """The first row (by ``_row``) of each ``event_id``; cheap when all ids are distinct."""
+    ids = events["event_id"]
+    if pc.count_distinct(ids).as_py() == events.num_rows:
+        return events
+    firsts = events.group_by("event_id", use_threads=False).aggregate([("_row", "min")])
+    return events.filter(pc.is_in(events["_row"], value_set=firsts["_row_min"]))
 
 
 def _as_events(good: pa.Table) -> pa.Table:

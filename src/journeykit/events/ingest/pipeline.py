@@ -1,33 +1,33 @@
-"""The ingest pipeline: source → normalise (vectorised) → stage → commit, one input at a time.
+"""The ingest pipeline: source → normalise (vectorised, local DuckDB) → store, one input at a time.
 
-Reading, parsing and checking happen before the store is opened (``staging``); the store is held
-only for the commit. One input — a file, or the micro-batch of the collector — is one atomic unit:
-on DuckDB its events, quarantined records, identity links and ``ingest_batches`` row are written
-in ONE transaction, so a process killed halfway leaves nothing of that input, and running the same
-command again gives exactly the expected events. Files of one call are independent: a file that
-cannot be read as a whole is reported and the others are still ingested.
+Batches stream through: read, normalised and appended one after the other, so memory stays bounded
+by a few batches whatever the file size. One input — a file, or the micro-batch of the collector —
+is one atomic unit: on DuckDB its events, quarantined records, identity links and
+``ingest_batches`` row are written in ONE transaction, so a process killed halfway leaves nothing
+of that input, and running the same command again gives exactly the expected events. Files of one
+call are independent: a file that cannot be read as a whole is reported, the others are ingested.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
+from queue import Empty, Queue
 
 import pyarrow as pa
 
 from journeykit.errors import FileProblem, JourneykitError
 from journeykit.events.identity import forget, remember
 from journeykit.events.ingest.configuration import IngestOptions
-from journeykit.events.ingest.normalise import Normaliser
+from journeykit.events.ingest.normalise import Normalised, Normaliser
 from journeykit.events.ingest.progress import IngestProgress
 from journeykit.events.ingest.result import IngestResult, IngestSummary, Origin
-from journeykit.events.ingest.staging import Stage
-from journeykit.events.ingest.writer import commit
+from journeykit.events.ingest.writer import BatchWriter
 from journeykit.events.mapping import ColumnMapping, load_mapping
 from journeykit.events.sources.base import ReadOptions
 from journeykit.events.sources.registry import AUTO, detect_source, get_source, read_head
@@ -82,30 +82,19 @@ def ingest_batches(
 ) -> IngestResult:
     """Validate, normalise, dedupe and write ``batches`` (the source contract) as ONE batch.
 
-    ``target`` is a workspace (its store is opened after the batches are read and staged, and
-    closed after the commit) or an open store. ``before_write`` runs inside the transaction
+    ``target`` is a workspace (its store is opened for the work and closed after the commit) or
+    an open store. ``before_write`` runs inside the transaction
     before the writes (the quarantine marks the retried records resolved with it). Returns the
     counts; ``read == kept + duplicates + quarantined``.
     """
     if options is None:
         options = IngestOptions() if isinstance(target, AnalyticStore) else options_for(target)
-    started_at = datetime.now(UTC)
     normaliser = Normaliser(origin.source_file, mapping, options)
-    stage = Stage(normaliser.connection)
     try:
-        for batch in batches:
-            stage.add(batch.num_rows, normaliser.normalise(batch))
-            if progress is not None:
-                progress.advance(batch.num_rows)
-        if progress is not None:
-            progress.start(f"  → store ({stage.staged:,} events)")
-        origin = replace(origin, details={**origin.details, **normaliser.settings_used()})
         with _opened(target) as store:
-            done = _commit(store, stage, origin, started_at, progress, before_write)
+            return _write(store, normaliser, batches, origin, progress, before_write)
     finally:
-        stage.close()
         normaliser.close()
-    return done
 
 
 def _ingest_file(
@@ -140,11 +129,11 @@ def _opened(target: Workspace | AnalyticStore) -> Iterator[AnalyticStore]:
             yield store
 
 
-def _commit(
+def _write(
     store: AnalyticStore,
-    stage: Stage,
+    normaliser: Normaliser,
+    batches: Iterable[pa.RecordBatch],
     origin: Origin,
-    started_at: datetime,
     progress: IngestProgress | None,
     before_write: Callable[[AnalyticStore], None] | None,
 ) -> IngestResult:
@@ -152,12 +141,59 @@ def _commit(
         with store.transaction():
             if before_write is not None:
                 before_write(store)
-            done = commit(store, stage, origin, new_batch_id(), started_at, progress)
+            writer = BatchWriter(store, origin, new_batch_id())
+            normaliser.set_customers(*writer.customer_maps())
+            for rows_in, normalised in ahead(normaliser, batches):
+                writer.write(rows_in, normalised)
+                if progress is not None:
+                    progress.advance(rows_in)
+            writer.origin = replace(
+                origin, details={**origin.details, **normaliser.settings_used()}
+            )
+            result = writer.finish()
     except BaseException:
         forget(store)
         raise
-    remember(store, done.identities)
-    return done.result
+    remember(store, writer.identities)
+    return result
+
+
+def ahead(
+    normaliser: Normaliser, batches: Iterable[pa.RecordBatch], depth: int = 1
+) -> Iterator[tuple[int, Normalised]]:
+    """Normalised batches, read and normalised in a thread while the caller writes the last one.
+
+    Reading and normalising run in the local DuckDB, writing in the store's engine; both release
+    the GIL, so the two overlap on separate cores. ``depth`` bounds the batches held in between
+    (memory). An error in the thread is raised here, in order.
+    """
+    queue: Queue[tuple[int, Normalised] | BaseException | None] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                queue.put((batch.num_rows, normaliser.normalise(batch)))
+        except BaseException as error:
+            queue.put(error)
+            return
+        queue.put(None)
+
+    thread = threading.Thread(target=produce, name="journeykit-normalise", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with suppress(Empty):
+                queue.get_nowait()
+            thread.join(timeout=0.05)
 
 
 def new_batch_id() -> str:

@@ -1,15 +1,16 @@
-"""The commit of one input: the only part of an ingest that holds the store.
+"""The store side of one input, inside its transaction: dedupe, write, resolve identity, account.
 
-Inside the store transaction: resolve identity with the input's new links (and give earlier
-stored events of changed customers their new ``customer_id``), append the staged events whose
-``event_id`` is not stored yet, the quarantined records, the new links, and last the
-``ingest_batches`` row — last, so on engines without transactions the row marks a complete input.
+A ``BatchWriter`` receives the normalised batches of one input (a file, a micro-batch). Each
+batch's events are appended with one statement that leaves out every ``event_id`` already stored
+(an anti-join over the batch's time range, which also sees the input's earlier batches), then its
+quarantined records. ``finish`` resolves identity with the input's new links, gives stored events
+of ids whose customer changed their new ``customer_id``, appends the links and — last, so on
+engines without transactions it marks a complete input — the ``ingest_batches`` row.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -19,82 +20,76 @@ from journeykit.events.identity import (
     ANONYMOUS,
     USER,
     Identities,
+    LinkCollector,
     apply_changes,
     changed_customers,
     extended,
-    new_pairs,
     stored_identities,
 )
-from journeykit.events.ingest.progress import IngestProgress
+from journeykit.events.ingest.normalise import Normalised
 from journeykit.events.ingest.result import IngestResult, Origin
-from journeykit.events.ingest.staging import Stage
+from journeykit.events.schema import EVENT_FIELDS
 from journeykit.store.analytic import AnalyticStore
 from journeykit.store.tables import IDENTITY_LINKS_SCHEMA, INGEST_BATCHES_SCHEMA, QUARANTINE_SCHEMA
-
-CHUNK_ROWS = 250_000
 
 
 class InvariantBroken(AssertionError):
     """read ≠ kept + duplicates + quarantined: a bug, never a user error."""
 
 
-@dataclass
-class Commit:
-    """What a commit wrote, and the identities to cache once it is durable."""
+class BatchWriter:
+    """Writes the normalised batches of one input (see the module docstring)."""
 
-    result: IngestResult
-    identities: Identities
+    def __init__(self, store: AnalyticStore, origin: Origin, batch_id: str) -> None:
+        self.store = store
+        self.origin = origin
+        self.started_at = datetime.now(UTC)
+        self.result = IngestResult(batch_id, origin.source_file, origin.format)
+        self.before = stored_identities(store)
+        self.after = self.before
+        self.links = LinkCollector(self.before)
 
+    def customer_maps(self) -> tuple[pa.Table, pa.Table]:
+        """The linked ids whose customer id is another id, for the normaliser to apply."""
+        return (
+            self.before.lookup(USER, moved_only=True),
+            self.before.lookup(ANONYMOUS, moved_only=True),
+        )
 
-def commit(
-    store: AnalyticStore,
-    stage: Stage,
-    origin: Origin,
-    batch_id: str,
-    started_at: datetime,
-    progress: IngestProgress | None = None,
-) -> Commit:
-    """Write the staged input to ``store`` (call inside ``store.transaction()``)."""
-    result = IngestResult(batch_id, origin.source_file, origin.format, read=stage.read)
-    before = stored_identities(store)
-    links = new_pairs(before, stage.link_candidates())
-    after = extended(before, links)
-    apply_changes(store, changed_customers(before, after))
-    users, anonymous = after.lookup(USER), after.lookup(ANONYMOUS)
-    for chunk in stage.events(users, anonymous, CHUNK_ROWS):
-        unseen = _unseen(store, chunk)
-        store.insert("events", unseen)
-        result.kept += unseen.num_rows
-        if progress is not None:
-            progress.advance(chunk.num_rows)
-    for rejects in stage.rejects(CHUNK_ROWS):
-        fresh = _not_yet_quarantined(store, rejects, origin.source_file)
-        store.insert("quarantine", _quarantine(fresh, batch_id, origin))
-    result.quarantined = stage.rejected
-    result.duplicates = stage.staged - result.kept
-    store.insert("identity_links", _links(links, batch_id))
-    store.insert("ingest_batches", _batch_row(result, origin, started_at))
-    _check(result)
-    _notes(result)
-    return Commit(result, after)
+    def write(self, rows_in: int, normalised: Normalised) -> None:
+        """Append one batch; ``rows_in`` is the batch's size before normalising."""
+        events = normalised.events
+        kept = 0
+        if events.num_rows:
+            bounds = pc.min_max(events["ts"]).as_py()
+            rows = events.select(list(EVENT_FIELDS)).to_reader()
+            kept = self.store.append_new(
+                "events", rows, key="event_id", between=("ts", bounds["min"], bounds["max"])
+            )
+            self.links.add(events)
+        if normalised.rejected.num_rows:
+            fresh = _not_yet_quarantined(self.store, normalised.rejected, self.origin.source_file)
+            self.store.insert("quarantine", _quarantine(fresh, self.result.batch_id, self.origin))
+        self.result.read += rows_in
+        self.result.kept += kept
+        self.result.duplicates += normalised.duplicates + events.num_rows - kept
+        self.result.quarantined += normalised.rejected.num_rows
+        _check(self.result)
 
+    def finish(self) -> IngestResult:
+        """Identity, links and the batch row; returns the counts."""
+        links = self.links.table()
+        self.after = extended(self.before, links)
+        apply_changes(self.store, changed_customers(self.before, self.after))
+        self.store.insert("identity_links", _links(links, self.result.batch_id))
+        self.store.insert("ingest_batches", _batch_row(self.result, self.origin, self.started_at))
+        _notes(self.result)
+        return self.result
 
-def _unseen(store: AnalyticStore, events: pa.Table) -> pa.Table:
-    """The events whose id is not stored yet (looked up within the chunk's time range)."""
-    import ibis
-
-    stored = store.table("events")
-    bounds = pc.min_max(events["ts"]).as_py()
-    ids = ibis.memtable(pa.table({"event_id": events["event_id"]}))
-    found = (
-        stored.filter(stored.ts.between(bounds["min"], bounds["max"]))
-        .semi_join(ids, "event_id")
-        .select("event_id")
-    )
-    existing = store.fetch(found).column("event_id")
-    if len(existing) == 0:
-        return events
-    return events.filter(pc.invert(pc.is_in(events["event_id"], value_set=existing)))
+    @property
+    def identities(self) -> Identities:
+        """The store's identities once this input is committed."""
+        return self.after
 
 
 def _not_yet_quarantined(store: AnalyticStore, rejects: pa.Table, source_file: str) -> pa.Table:

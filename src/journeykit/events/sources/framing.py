@@ -173,7 +173,7 @@ class Framer:
         rows = np.zeros(ends.size, dtype=np.int64)
         rows[keep] = self.row + np.arange(1, int(keep.sum()) + 1)
         self.row += int(keep.sum())
-        problems = self._structure_problems(array, starts, lengths, keep, quotes)
+        problems = self._structure_problems(array, starts, ends, lengths, keep, quotes)
         rejected = [
             Rejected(int(rows[i]), int(lines[i]), reason, self._raw(data, starts[i], ends[i]))
             for i, reason in sorted(problems.items())
@@ -191,6 +191,7 @@ class Framer:
         self,
         array: np.ndarray,
         starts: np.ndarray,
+        ends: np.ndarray,
         lengths: np.ndarray,
         keep: np.ndarray,
         quotes: np.ndarray | None,
@@ -200,13 +201,18 @@ class Framer:
             problems[int(index)] = self._too_long(int(lengths[index]))
         if self.options.delimiter is None or self.options.expected_fields is None:
             return problems
-        fields = self._field_counts(array, starts, keep, quotes)
+        fields = self._field_counts(array, starts, ends, keep, quotes)
         for index in np.flatnonzero(keep & (fields != self.options.expected_fields)):
             problems.setdefault(int(index), self._field_count_reason(int(fields[index])))
         return problems
 
     def _field_counts(
-        self, array: np.ndarray, starts: np.ndarray, keep: np.ndarray, quotes: np.ndarray | None
+        self,
+        array: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        keep: np.ndarray,
+        quotes: np.ndarray | None,
     ) -> np.ndarray:
         """Fields per record: delimiters + 1, not counting delimiters inside quotes.
 
@@ -214,15 +220,13 @@ class Framer:
         that contain quotes are counted again, quote-aware.
         """
         assert self.options.delimiter is not None
-        is_delimiter = array == ord(self.options.delimiter)
-        fields = np.add.reduceat(is_delimiter, starts).astype(np.int64) + 1
+        delimiters = np.flatnonzero(array == ord(self.options.delimiter))
+        fields = np.searchsorted(delimiters, ends) - np.searchsorted(delimiters, starts) + 1
         suspects = keep & (fields != self.options.expected_fields)
         if quotes is None or quotes.size == 0 or not suspects.any():
             return fields
-        delimiters = np.flatnonzero(is_delimiter)
         outside = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
-        record = np.searchsorted(starts, outside, side="right") - 1
-        precise = np.bincount(record, minlength=starts.size) + 1
+        precise = np.searchsorted(outside, ends) - np.searchsorted(outside, starts) + 1
         return np.where(suspects, precise, fields)
 
     def _field_count_reason(self, found: int) -> str:
