@@ -48,20 +48,25 @@ def parse(text: str, file: str) -> Any:
     try:
         return _yaml().load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        reason = (error.problem or error.context or "invalid YAML").strip()
-        problem = Problem(
-            file,
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
-            "",
-            f"YAML syntax error: {reason}",
-            syntax_hint(reason),
-        )
-        raise YamlSyntaxError(f"{file}: not valid YAML", [problem]) from None
+        raise syntax_error(error, file) from None
     except YAMLError as error:
         problem = Problem(file, None, None, "", f"YAML error: {error}", "check the file's syntax")
         raise YamlSyntaxError(f"{file}: not valid YAML", [problem]) from None
+
+
+def syntax_error(error: Any, file: str) -> YamlSyntaxError:
+    """A located problem from a parser error with marks (ruamel's and PyYAML's look alike)."""
+    mark = error.problem_mark or error.context_mark
+    reason = (error.problem or error.context or "invalid YAML").strip()
+    problem = Problem(
+        file,
+        mark.line + 1 if mark else None,
+        mark.column + 1 if mark else None,
+        "",
+        f"YAML syntax error: {reason}",
+        syntax_hint(reason),
+    )
+    return YamlSyntaxError(f"{file}: not valid YAML", [problem])
 
 
 def syntax_hint(reason: str) -> str:

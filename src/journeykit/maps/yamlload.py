@@ -17,7 +17,7 @@ import yaml
 import yaml_rs
 
 from journeykit.errors import Problem
-from journeykit.maps.yamlio import YamlSyntaxError, syntax_hint
+from journeykit.maps.yamlio import YamlSyntaxError, syntax_error, syntax_hint
 
 Loc = tuple[str | int, ...]
 
@@ -40,7 +40,7 @@ def _located_syntax_error(text: str, file: str, reason: str) -> YamlSyntaxError:
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as error:
-        return _syntax_error(error, file)
+        return syntax_error(error, file)
     except yaml.YAMLError:
         root = None
     duplicate = _first_duplicate_key(root)
@@ -78,20 +78,6 @@ def _first_duplicate_key(node: yaml.Node | None) -> tuple[str, yaml.Mark] | None
         elif isinstance(current, yaml.SequenceNode):
             pending.extend(reversed(current.value))
     return None
-
-
-def _syntax_error(error: yaml.MarkedYAMLError, file: str) -> YamlSyntaxError:
-    mark = error.problem_mark or error.context_mark
-    reason = (error.problem or error.context or "invalid YAML").strip()
-    problem = Problem(
-        file,
-        mark.line + 1 if mark else None,
-        mark.column + 1 if mark else None,
-        "",
-        f"YAML syntax error: {reason}",
-        syntax_hint(reason),
-    )
-    return YamlSyntaxError(f"{file}: not valid YAML", [problem])
 
 
 class Locator:
