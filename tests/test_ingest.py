@@ -209,3 +209,20 @@ def test_retry_after_fixing_the_mapping(workspace: Workspace, tmp_path: Path) ->
     statuses = table(workspace, "quarantine")["status"].to_pylist()
     assert statuses == ["resolved", "resolved"]
     assert counts_add_up(ingest(workspace, path))
+
+
+def test_the_mapping_example_in_the_docs_is_valid(tmp_path: Path) -> None:
+    import re
+
+    docs = (Path(__file__).parents[1] / "docs" / "events.md").read_text(encoding="utf-8")
+    [example] = [
+        block
+        for block in re.findall(r"^```yaml\n(.*?)^```$", docs, flags=re.DOTALL | re.MULTILINE)
+        if "columns:" in block
+    ]
+    path = tmp_path / "shop-mapping.yaml"
+    path.write_text(example, encoding="utf-8")
+    mapping = load_mapping(path)
+    assert mapping.columns["Bestelldatum"] == "ts"
+    assert mapping.values["name"]["Storno"] == "order_refunded"
+    assert mapping.timezone == "Europe/Vienna"

@@ -248,3 +248,27 @@ def test_operational_urls(tmp_path: Path) -> None:
         engine_for_url("mysql://x/y", tmp_path)
     engine = engine_for_url("postgresql://user@localhost/db", tmp_path)
     assert engine.url.drivername == "postgresql+psycopg"
+
+
+def test_public_api_is_pinned() -> None:
+    import journeykit.store as store
+
+    assert sorted(store.__all__) == [
+        "ANALYTIC_MIGRATIONS",
+        "AnalyticStore",
+        "ENGINES",
+        "Engine",
+        "ExtraMissing",
+        "Migration",
+        "MigrationSet",
+        "SchemaTooNew",
+        "StoreBusy",
+        "StoreError",
+        "StoreUrlInvalid",
+        "engine_for_url",
+        "migrate_analytic",
+        "migrate_operational",
+        "open_analytic",
+        "operational_engine",
+        "reading",
+    ]

@@ -6,11 +6,19 @@ results are written to the analytic store through ``journeykit.store``, whatever
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
-def compute_connection(memory_limit: str = "768MB", threads: int | None = None) -> Any:
-    """A fresh in-memory DuckDB with a memory limit (it spills beyond) and no progress bar."""
+def compute_connection(
+    memory_limit: str = "512MB", threads: int | None = None, spill: Path | None = None
+) -> Any:
+    """A fresh in-memory DuckDB with a memory limit and no progress bar.
+
+    Beyond the limit it spills to ``spill`` (a folder the caller owns and removes); without one
+    to the system's temporary folder — never into the current directory (DuckDB's default).
+    """
     import duckdb
 
     config: dict[str, Any] = {"memory_limit": memory_limit}
@@ -18,6 +26,8 @@ def compute_connection(memory_limit: str = "768MB", threads: int | None = None) 
         config["threads"] = threads
     connection = duckdb.connect(":memory:", config=config)
     run(connection, "SET enable_progress_bar = false")
+    folder = spill or Path(tempfile.gettempdir()) / "journeykit-spill"
+    run(connection, f"SET temp_directory = '{folder}'")
     return connection
 
 

@@ -53,46 +53,45 @@ class Identities:
 
 def resolve(links: pa.Table) -> Identities:
     """The components of ``links`` and each id's customer id (see the module docstring)."""
-    links = links.select(["anonymous_id", "user_id"]).cast(PAIR_SCHEMA)
+    links = links.select(["anonymous_id", "user_id"]).cast(PAIR_SCHEMA).combine_chunks()
     if links.num_rows == 0:
         return Identities(links, CUSTOMER_SCHEMA.empty_table())
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    keys = pa.chunked_array(
-        [
-            pc.binary_join_element_wise(ANONYMOUS, links["anonymous_id"], "\x1f"),
-            pc.binary_join_element_wise(USER, links["user_id"], "\x1f"),
-        ]
-    ).combine_chunks()
-    encoded = keys.dictionary_encode()
-    nodes = encoded.dictionary
-    codes = encoded.indices.to_numpy()
-    half = links.num_rows
-    size = len(nodes)
-    graph = coo_matrix((np.ones(half, dtype=np.int8), (codes[:half], codes[half:])), (size, size))
+    anons = links["anonymous_id"].dictionary_encode().combine_chunks()
+    users = links["user_id"].dictionary_encode().combine_chunks()
+    n_anons, n_users = len(anons.dictionary), len(users.dictionary)
+    size = n_anons + n_users
+    rows = anons.indices.to_numpy()
+    cols = users.indices.to_numpy() + n_anons
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    return Identities(links, _customers(nodes, labels))
-
-
-def _customers(nodes: pa.Array, labels: np.ndarray) -> pa.Table:
-    parts = pc.split_pattern(nodes, "\x1f", max_splits=1)
-    kinds = pc.list_element(parts, 0)
-    ids = pc.list_element(parts, 1)
-    table = pa.table({"label": labels, "kind": kinds, "id": ids})
-    users = pc.if_else(pc.equal(kinds, USER), ids, pa.scalar(None, pa.string()))
-    anons = pc.if_else(pc.equal(kinds, ANONYMOUS), ids, pa.scalar(None, pa.string()))
-    best = (
-        pa.table({"label": labels, "user": users, "anon": anons})
-        .group_by("label", use_threads=False)
-        .aggregate([("user", "min"), ("anon", "min")])
-    )
-    customer = pc.coalesce(best["user_min"], best["anon_min"])
-    position = pc.index_in(table["label"], value_set=best["label"])
-    return pa.table(
-        {"kind": table["kind"], "id": table["id"], "customer_id": pc.take(customer, position)},
+    customer = _customer_per_label(labels, anons.dictionary, users.dictionary)
+    ids = pa.concat_arrays([anons.dictionary, users.dictionary])
+    kinds = pa.array(np.repeat(np.array([ANONYMOUS, USER]), [n_anons, n_users]), pa.string())
+    table = pa.table(
+        {"kind": kinds, "id": ids, "customer_id": customer.take(pa.array(labels))},
         schema=CUSTOMER_SCHEMA,
     )
+    return Identities(links, table)
+
+
+def _customer_per_label(labels: np.ndarray, anons: pa.Array, users: pa.Array) -> pa.Array:
+    """Per component: its smallest user id, else its smallest anonymous id (by code point)."""
+    n_anons = len(anons)
+    count = int(labels.max()) + 1
+    chosen = np.full(count, -1, dtype=np.int64)
+    for offset, values in ((n_anons, users), (0, anons)):
+        order = np.asarray(pc.sort_indices(values))  # rank of each id by code point
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        best = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, labels[offset : offset + len(values)], rank)
+        open_labels = (chosen < 0) & (best != np.iinfo(np.int64).max)
+        chosen[open_labels] = offset + order[best[open_labels]]
+    everything = pa.concat_arrays([anons, users])
+    return everything.take(pa.array(chosen))
 
 
 _CACHE: dict[str, Identities] = {}
@@ -120,76 +119,6 @@ def forget(store: AnalyticStore) -> None:
     _CACHE.pop(store.url, None)
 
 
-def link_candidates(events: pa.Table) -> pa.Table:
-    """Each (anonymous_id, user_id) pair of ``events`` with the first event (by ``_row``)."""
-    both = pc.and_(pc.is_valid(events["anonymous_id"]), pc.is_valid(events["user_id"]))
-    linked = events.filter(both).select(
-        ["anonymous_id", "user_id", "event_id", "name", "ts", "_row"]
-    )
-    if linked.num_rows == 0:
-        return _LINK_ROWS.empty_table()
-    firsts = linked.group_by(["anonymous_id", "user_id"], use_threads=False).aggregate(
-        [("_row", "min")]
-    )
-    details = linked.select(["_row", "event_id", "name", "ts"])
-    joined = firsts.join(details, keys="_row_min", right_keys="_row", use_threads=False)
-    joined = joined.sort_by("_row_min")
-    return pa.table(
-        {
-            "anonymous_id": joined["anonymous_id"],
-            "user_id": joined["user_id"],
-            "event_id": joined["event_id"],
-            "event_name": joined["name"],
-            "event_ts": joined["ts"],
-            "first_row": joined["_row_min"],
-        },
-        schema=_LINK_ROWS,
-    )
-
-
-_LINK_ROWS = pa.schema(
-    [
-        ("anonymous_id", pa.string()),
-        ("user_id", pa.string()),
-        ("event_id", pa.string()),
-        ("event_name", pa.string()),
-        ("event_ts", pa.timestamp("us", tz="UTC")),
-        ("first_row", pa.int64()),
-    ]
-)
-
-
-class LinkCollector:
-    """The new links of one input, batch by batch: pairs neither stored nor seen before."""
-
-    def __init__(self, known: Identities) -> None:
-        self._seen = _pair_keys(known.links)
-        self._tables: list[pa.Table] = []
-
-    def add(self, events: pa.Table) -> None:
-        candidates = link_candidates(events)
-        if candidates.num_rows == 0:
-            return
-        keys = _pair_keys(candidates)
-        fresh = pc.invert(pc.is_in(keys, value_set=self._seen))
-        if pc.any(fresh).as_py():
-            self._tables.append(candidates.filter(fresh))
-            self._seen = pa.concat_arrays([self._seen, keys.filter(fresh)])
-
-    def table(self) -> pa.Table:
-        """The new links in the order they were first seen."""
-        if not self._tables:
-            return _LINK_ROWS.empty_table()
-        return pa.concat_tables(self._tables)
-
-
-def _pair_keys(pairs: pa.Table) -> pa.Array:
-    if pairs.num_rows == 0:
-        return pa.array([], pa.string())
-    joined = pc.binary_join_element_wise(pairs["anonymous_id"], pairs["user_id"], "\x1f")
-    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
-
-
 def extended(identities: Identities, pairs: pa.Table) -> Identities:
     """``identities`` with ``pairs`` (anonymous_id, user_id) linked too."""
     if pairs.num_rows == 0:
@@ -215,10 +144,15 @@ def changed_customers(before: Identities, after: Identities) -> dict[str, pa.Tab
 
 
 def apply_changes(store: AnalyticStore, changes: dict[str, pa.Table]) -> int:
-    """Give stored events of changed ids their new customer id; returns the ids changed."""
-    column = {USER: "user_id", ANONYMOUS: "anonymous_id"}
-    for kind, mapping in changes.items():
-        store.update_from("events", "customer_id", column[kind], mapping)
+    """Give stored events of changed ids their new customer id; returns the ids changed.
+
+    An event with a user id belongs to that user's customer, so anonymous ids update only the
+    events without a user id.
+    """
+    store.update_from("events", "customer_id", "user_id", changes[USER])
+    store.update_from(
+        "events", "customer_id", "anonymous_id", changes[ANONYMOUS], only_null="user_id"
+    )
     return sum(mapping.num_rows for mapping in changes.values())
 
 

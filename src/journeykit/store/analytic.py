@@ -10,7 +10,8 @@ CLI ingests or reads in another terminal, so no command keeps the file open: eac
 store, does its work, and closes it (``open_analytic`` is a context manager). Opening retries with
 exponential backoff while another process holds the lock, for up to ``JOURNEYKIT_LOCK_TIMEOUT``
 seconds (default 120), then fails with ``StoreBusy`` naming the holder. The cost is that a large
-file being ingested (one transaction) keeps others waiting until it is committed.
+file being ingested (one transaction) keeps others waiting until it is committed; the collector
+buffers in its own durable log meanwhile.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from journeykit.store.engines import Engine, engine_traits, quiet_upstream
 from journeykit.store.errors import StoreBusy, StoreUrlInvalid
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 ENV_LOCK_TIMEOUT = "JOURNEYKIT_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 120.0
 DUCKDB_SETTINGS: dict[str, str] = {
-    "memory_limit": "768MB",  # bounded RSS: large inserts spill and write row groups to the file
+    "memory_limit": "512MB",  # bounded RSS: large inserts spill and write row groups to the file
     "preserve_insertion_order": "false",  # lets DuckDB stream big inserts with less memory
 }
 _MEMORY_STORES: dict[str, AnalyticStore] = {}
@@ -56,6 +58,7 @@ class AnalyticStore:
         self.backend = backend
         self.engine = engine
         self.location = location
+        self._cursor: Any = None
 
     @property
     def url(self) -> str:
@@ -91,26 +94,61 @@ class AnalyticStore:
         """Append ``data`` (columns by name, in any order) to table ``name``."""
         if data.num_rows == 0:
             return
-        target = self.table(name).columns
+        target = list(self.table(name).columns)
         with quiet_upstream():
-            self.backend.insert(name, data.select(list(target)))
+            self.backend.insert(name, self.memtable(data.select(target)))
 
-    def append_new(
-        self,
-        name: str,
-        rows: pa.RecordBatchReader,
-        key: str,
-        between: tuple[str, Any, Any] | None = None,
-    ) -> int:
-        """Append the streamed ``rows`` whose ``key`` is not in table ``name`` yet.
+    def memtable(self, data: pa.Table) -> ir.Table:
+        """An in-memory table the engine can join with (Arrow straight in where it matters)."""
+        if self.engine.arrow_frames:
+            from journeykit.store.spark import arrow_view
 
-        The lookup is one anti-join in the engine, limited to stored rows whose column
-        ``between[0]`` lies in ``between[1]..between[2]`` (an event keeps its time, so its
-        duplicates do too). Returns the number of rows appended.
+            return self.backend.table(arrow_view(self.backend, data))
+        import ibis
+
+        return ibis.memtable(data)
+
+    def append_stream(
+        self, name: str, batches: Iterator[pa.RecordBatch], schema: pa.Schema, key: str, time: str
+    ) -> tuple[int, int]:
+        """Append a stream of batches in one statement, once per ``key``; ``(appended, dropped)``.
+
+        Rows whose ``key`` repeats within the stream are dropped after the first (by insertion
+        order). Rows whose key is already stored should be screened out beforehand with
+        ``stored_keys``; on engines that cannot stream, the stream is collected and anti-joined
+        here instead. DuckDB keeps a transaction's rows in memory until commit when they arrive
+        in several statements, so one statement per input is also what bounds memory.
         """
         if self.engine.streams:
-            return _append_streamed(self, name, rows, key, between)
-        return _append_collected(self, name, rows.read_all(), key, between)
+            return _append_streamed(self, name, batches, schema, key, time)
+        return _append_collected(self, name, batches, schema, key)
+
+    def stored_keys(
+        self, name: str, key: str, keys: pa.Array, time: str, lo: Any, hi: Any
+    ) -> pa.Array:
+        """Which of ``keys`` are stored (committed) with ``time`` in ``lo..hi``.
+
+        On DuckDB this reads through a second connection, so it can run in another thread while
+        a streamed append is under way on the first; it sees committed rows only.
+        """
+        if not self.engine.streams:
+            return pa.array([], keys.type)
+        cursor = self._lookup_cursor()
+        cursor.register("_jk_keys", pa.table({"k": keys}))
+        try:
+            found = cursor.sql(
+                f'SELECT "{key}" FROM "{name}" WHERE "{time}" BETWEEN $lo AND $hi '
+                f'AND "{key}" IN (SELECT k FROM _jk_keys)',
+                params={"lo": lo, "hi": hi},
+            ).to_arrow_table()
+        finally:
+            cursor.unregister("_jk_keys")
+        return found.column(0).combine_chunks()
+
+    def _lookup_cursor(self) -> Any:
+        if self._cursor is None:
+            self._cursor = self.backend.con.cursor()
+        return self._cursor
 
     def create_table(self, name: str, schema: pa.Schema) -> None:
         """Create an empty table; on Spark as a Parquet folder the store re-registers."""
@@ -143,19 +181,25 @@ class AnalyticStore:
             raise
         self.backend.raw_sql("COMMIT")
 
-    def update_from(self, name: str, column: str, key: str, mapping: pa.Table) -> None:
-        """Set ``name.column`` to ``mapping.value`` on rows whose ``key`` equals ``mapping.key``.
+    def update_from(
+        self, name: str, column: str, key: str, mapping: pa.Table, *, only_null: str | None = None
+    ) -> None:
+        """Set ``name.column`` to ``mapping.value`` on rows whose ``key`` equals ``mapping.key``
+        (and, with ``only_null``, whose column of that name is null).
 
         ``UPDATE … FROM`` where the engine has it; otherwise the table is rewritten once.
         """
         if mapping.num_rows == 0:
             return
         if self.engine.updates:
-            _update_in_place(self, name, column, key, mapping)
+            _update_in_place(self, name, column, key, mapping, only_null)
         else:
-            _rewrite_with(self, name, column, key, mapping)
+            _rewrite_with(self, name, column, key, mapping, only_null)
 
     def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
         if not self.location.in_memory and self.location.engine != "pyspark":
             with quiet_upstream():
                 self.backend.disconnect()
@@ -295,71 +339,112 @@ _CONNECTORS: dict[str, Callable[[AnalyticUrl], BaseBackend]] = {
 def _append_streamed(
     store: AnalyticStore,
     name: str,
-    rows: pa.RecordBatchReader,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
     key: str,
-    between: tuple[str, Any, Any] | None,
-) -> int:
+    time: str,
+) -> tuple[int, int]:
     con = store.backend.con
+    bounds: list[Any] = []
+    failed: list[BaseException] = []
+
+    def tracked() -> Iterator[pa.RecordBatch]:
+        # An error of the producer ends the stream here and is raised after the statement, so
+        # the caller sees it unchanged (DuckDB would wrap it) and rolls the transaction back.
+        try:
+            for batch in batches:
+                if batch.num_rows:
+                    found = pc.min_max(batch.column(time)).as_py()
+                    bounds.extend([found["min"], found["max"]])
+                yield batch
+        except BaseException as error:
+            failed.append(error)
+
     view = f"_jk_append_{name}"
-    where, parameters = "", []
-    if between is not None:
-        where, parameters = f'WHERE "{between[0]}" BETWEEN ? AND ?', [between[1], between[2]]
-    con.register(view, rows)
+    con.register(view, pa.RecordBatchReader.from_batches(schema, tracked()))
     try:
-        counted = con.execute(
-            f'INSERT INTO "{name}" SELECT s.* FROM {view} s ANTI JOIN '
-            f'(SELECT "{key}" FROM "{name}" {where}) e ON s."{key}" = e."{key}"',
-            parameters,
-        ).fetchall()
+        appended = con.execute(f'INSERT INTO "{name}" SELECT * FROM {view}').fetchall()[0][0]
     finally:
-        con.unregister(view)
-    return int(counted[0][0]) if counted else 0
+        with suppress(Exception):
+            con.unregister(view)
+    if failed:
+        raise failed[0]
+    if not bounds:
+        return 0, 0
+    in_range = f'FROM "{name}" WHERE "{time}" BETWEEN $lo AND $hi'
+    dropped = con.execute(
+        # Copies within the stream: candidates by a 64-bit hash (cheap to group), then exact.
+        f'DELETE FROM "{name}" WHERE rowid IN (SELECT rowid FROM (SELECT rowid, '
+        f'row_number() OVER (PARTITION BY "{key}" ORDER BY rowid) AS copy {in_range} '
+        f'AND hash("{key}") IN (SELECT hash("{key}") {in_range} GROUP BY 1 HAVING count(*) > 1)) '
+        "WHERE copy > 1)",
+        {"lo": min(bounds), "hi": max(bounds)},
+    ).fetchall()[0][0]
+    return int(appended) - int(dropped), int(dropped)
 
 
 def _append_collected(
     store: AnalyticStore,
     name: str,
-    rows: pa.Table,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
     key: str,
-    between: tuple[str, Any, Any] | None,
-) -> int:
-    import ibis
+) -> tuple[int, int]:
 
+    rows = pa.Table.from_batches(list(batches), schema=schema)
     if rows.num_rows == 0:
-        return 0
-    stored = store.table(name)
-    if between is not None:
-        stored = stored.filter(stored[between[0]].between(between[1], between[2]))
-    new = ibis.memtable(rows).anti_join(stored.select(key), key)
+        return 0, 0
+    index = pa.array(range(rows.num_rows), pa.int64())
+    firsts = (
+        rows.append_column("_i", index).group_by(key, use_threads=False).aggregate([("_i", "min")])
+    )
+    unique = rows.filter(pc.is_in(index, value_set=firsts["_i_min"]))
+    new = store.memtable(unique).anti_join(store.table(name).select(key), key)
     before = int(store.scalar(store.table(name).count()))
     with quiet_upstream():
         store.backend.insert(name, new.select(*store.table(name).columns))
-    return int(store.scalar(store.table(name).count())) - before
+    appended = int(store.scalar(store.table(name).count())) - before
+    return appended, rows.num_rows - appended
 
 
 def _update_in_place(
-    store: AnalyticStore, name: str, column: str, key: str, mapping: pa.Table
+    store: AnalyticStore,
+    name: str,
+    column: str,
+    key: str,
+    mapping: pa.Table,
+    only_null: str | None,
 ) -> None:
     con = store.backend.con
     view = f"_jk_update_{column}_{key}"
+    condition = f' AND "{name}"."{only_null}" IS NULL' if only_null else ""
     con.register(view, mapping.select(["key", "value"]))
     try:
         con.execute(
             f'UPDATE "{name}" SET "{column}" = m.value FROM {view} m '
             f'WHERE "{name}"."{key}" = m.key AND "{name}"."{column}" IS DISTINCT FROM m.value'
-        )
+            f"{condition}"
+        ).fetchall()
     finally:
         con.unregister(view)
 
 
 def _rewrite_with(
-    store: AnalyticStore, name: str, column: str, key: str, mapping: pa.Table
+    store: AnalyticStore,
+    name: str,
+    column: str,
+    key: str,
+    mapping: pa.Table,
+    only_null: str | None,
 ) -> None:
     import ibis
 
     table = store.table(name)
-    values = ibis.memtable(mapping.select(["key", "value"]))
-    joined = table.left_join(values, table[key] == values.key)
+    values = store.memtable(mapping.select(["key", "value"]))
+    matches = table[key] == values.key
+    if only_null:
+        matches = matches & table[only_null].isnull()
+    joined = table.left_join(values, matches)
     replaced = [
         (ibis.coalesce(joined.value, joined[c]) if c == column else joined[c]).name(c)
         for c in table.columns

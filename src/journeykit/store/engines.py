@@ -30,6 +30,8 @@ class Engine:
     """Tables are folders the store registers itself (Spark's in-memory catalog forgets them)."""
     streams: bool = False
     """An Arrow stream can be inserted in one statement without collecting it first."""
+    arrow_frames: bool = False
+    """In-memory tables go in as Arrow (ibis' pandas route would turn missing text into 'NaN')."""
 
 
 ENGINES: dict[str, Engine] = {
@@ -40,7 +42,7 @@ ENGINES: dict[str, Engine] = {
         lock_error="Could not set lock on file",
         streams=True,
     ),
-    "pyspark": Engine("pyspark", table_locations=True),
+    "pyspark": Engine("pyspark", table_locations=True, arrow_frames=True),
 }
 
 

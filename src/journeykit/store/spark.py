@@ -70,6 +70,16 @@ def create_spark_table(backend: BaseBackend, folder: Path, name: str, schema: pa
     (folder / SCHEMAS / f"{name}.json").write_text(text, encoding="utf-8")
 
 
+def arrow_view(backend: BaseBackend, table: pa.Table) -> str:
+    """A temporary view of ``table`` made from Arrow directly; returns its name."""
+    import uuid
+
+    session = backend._session
+    name = "_jk_arrow_" + uuid.uuid4().hex[:12]
+    session.createDataFrame(table).createOrReplaceTempView(name)
+    return name
+
+
 def _register(session: Any, database: str, folder: Path, name: str, schema_json: str) -> None:
     if session.catalog.tableExists(f"{database}.{name}"):
         return

@@ -139,8 +139,21 @@ def record_checks(decimal: str, min_year: int, max_year: int, refund_pattern: st
     ]
 
 
-def first_failure(checks: list[Check]) -> tuple[str, str]:
-    """SQL of the blamed field and of the message of the first failing check (NULL if none)."""
-    fields = " ".join(f"WHEN {c.condition} THEN {quote_literal(c.field)}" for c in checks)
-    messages = " ".join(f"WHEN {c.condition} THEN {c.message}" for c in checks)
-    return f"CASE {fields} END", f"CASE {messages} END"
+def first_failure(checks: list[Check]) -> str:
+    """SQL of the number (1-based) of the first failing check, NULL when all pass.
+
+    The conditions are evaluated once per row; field and message follow from the number
+    (``failure_field`` / ``failure_message``), computed only for the failing rows.
+    """
+    cases = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks, start=1))
+    return f"CASE {cases} END"
+
+
+def failure_field(checks: list[Check], number: str) -> str:
+    fields = " ".join(f"WHEN {i} THEN {quote_literal(c.field)}" for i, c in enumerate(checks, 1))
+    return f"CASE {number} {fields} END"
+
+
+def failure_message(checks: list[Check], number: str) -> str:
+    messages = " ".join(f"WHEN {i} THEN {c.message}" for i, c in enumerate(checks, start=1))
+    return f"CASE {number} {messages} END"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import BaseModel, ConfigDict, Field
 
 REFUND_PATTERN = r"refund|return|retour|erstatt|storno|gutschrift|chargeback|cancel"
@@ -23,7 +25,7 @@ class IngestOptions(BaseModel):
         description="Currency of revenue and cost when a record names none.",
     )
     batch_rows: int = Field(
-        default=500_000,
+        default=250_000,
         gt=0,
         description="Rows per batch: large enough to amortise per-batch work, small enough that "
         "a batch and its copies stay well under the memory budget.",
@@ -38,8 +40,11 @@ class IngestOptions(BaseModel):
         default="512MB",
         description="Memory limit of the local DuckDB that transforms batches (it spills beyond).",
     )
-    threads: int | None = Field(
-        default=None, ge=1, description="Threads of the local transform (default: all cores)."
+    threads: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        ge=1,
+        description="Threads of the local transform. It runs while the store inserts the previous "
+        "batch, so by default it takes half the cores: more would only make the two fight.",
     )
     progress: bool | None = Field(
         default=None, description="Show a progress bar (default: when stderr is a terminal)."

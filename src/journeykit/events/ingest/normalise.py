@@ -9,7 +9,9 @@ computed in Python — once per distinct unknown value.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,12 @@ import pyarrow.compute as pc
 from journeykit.errors import did_you_mean
 from journeykit.events.compute import compute_connection, run
 from journeykit.events.ingest import expressions as sql
-from journeykit.events.ingest.checks import first_failure, record_checks
+from journeykit.events.ingest.checks import (
+    failure_field,
+    failure_message,
+    first_failure,
+    record_checks,
+)
 from journeykit.events.ingest.configuration import IngestOptions
 from journeykit.events.ingest.eventid import content_event_id_sql
 from journeykit.events.ingest.vocabulary import channel_vocabulary, device_vocabulary, known_words
@@ -37,6 +44,22 @@ from journeykit.events.sources.base import (
 )
 
 TEXT_FIELDS = ("event_id", "user_id", "anonymous_id", "name", "source", "medium", "campaign")
+# Pairs are appended as they come (cheapest in the normalising thread) and grouped once at the end.
+_PAIRS_TABLE = """
+CREATE TABLE __jk_pairs (anonymous_id VARCHAR, user_id VARCHAR, event_id VARCHAR,
+  event_name VARCHAR, event_ts TIMESTAMPTZ, first_row BIGINT)"""
+_ADD_PAIRS = """
+INSERT INTO __jk_pairs
+SELECT anonymous_id, user_id, event_id, name, ts, _row FROM __jk_events
+WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL"""
+_NEW_PAIRS = """
+SELECT anonymous_id, user_id, arg_min(event_id, first_row) AS event_id,
+  arg_min(event_name, first_row) AS event_name, arg_min(event_ts, first_row) AS event_ts
+FROM __jk_pairs p ANTI JOIN __jk_known k USING (anonymous_id, user_id)
+GROUP BY anonymous_id, user_id ORDER BY min(first_row)"""
+_CUSTOMER_JOIN = """
+LEFT JOIN __jk_users cu ON cu.key = e.user_id
+LEFT JOIN __jk_anons ca ON ca.key = e.anonymous_id"""
 _EMPTY_MAP = pa.table({"key": pa.array([], pa.string()), "value": pa.array([], pa.string())})
 REJECTED_SCHEMA = pa.schema(
     [
@@ -53,9 +76,9 @@ REJECTED_SCHEMA = pa.schema(
 class Normalised:
     """The outcome of one batch: ``events`` + ``rejected`` + ``duplicates`` = rows in."""
 
-    events: pa.Table  # EVENT_SCHEMA plus "_row"; the first of each event_id of the batch
+    events: pa.Table  # EVENT_SCHEMA (all nullable) plus "_row"
     rejected: pa.Table  # REJECTED_SCHEMA
-    duplicates: int = 0  # later copies of an event_id within the batch
+    duplicates: int = 0  # events left out as already stored (see ``BatchWriter.screen``)
 
 
 class Normaliser:
@@ -68,18 +91,25 @@ class Normaliser:
         self.rows_seen = 0
         self._used: dict[str, str] = {}
         self._plans: dict[tuple[Any, ...], str] = {}
-        self.connection = compute_connection(options.compute_memory, options.threads)
+        self._spill = tempfile.TemporaryDirectory(prefix="journeykit-ingest-")
+        self.connection = compute_connection(
+            options.compute_memory, options.threads, Path(self._spill.name)
+        )
         self.connection.register("__jk_channels", channel_vocabulary())
         self.connection.register("__jk_devices", device_vocabulary())
+        self._customers = False
         self.set_customers(_EMPTY_MAP, _EMPTY_MAP)
+        run(self.connection, _PAIRS_TABLE)
 
     def set_customers(self, users: pa.Table, anonymous: pa.Table) -> None:
         """Customer ids of linked ids (``key`` → ``value``); other events get their own id."""
         self.connection.register("__jk_users", users)
         self.connection.register("__jk_anons", anonymous)
+        self._customers = bool(users.num_rows or anonymous.num_rows)
 
     def close(self) -> None:
         self.connection.close()
+        self._spill.cleanup()
 
     def normalise(self, batch: pa.RecordBatch) -> Normalised:
         """Transform one batch; a mapping that leaves required fields empty raises."""
@@ -97,7 +127,29 @@ class Normaliser:
             result = self.connection.sql(plan).to_arrow_table()
         finally:
             self.connection.unregister("__jk_src")
-        return _split(result)
+        normalised = _split(result)
+        self._collect_pairs(normalised.events)
+        return normalised
+
+    def _collect_pairs(self, events: pa.Table) -> None:
+        """Remember each new (anonymous_id, user_id) pair with its first event."""
+        self.connection.register("__jk_events", events)
+        try:
+            run(self.connection, _ADD_PAIRS)
+        finally:
+            self.connection.unregister("__jk_events")
+
+    def new_pairs(self, known: pa.Table) -> pa.Table:
+        """The pairs seen in this input that are not in ``known`` (anonymous_id, user_id).
+
+        Columns: anonymous_id, user_id, event_id, event_name, event_ts — in order of appearance.
+        """
+        self.connection.register("__jk_known", known.select(["anonymous_id", "user_id"]))
+        try:
+            table: pa.Table = self.connection.sql(_NEW_PAIRS).to_arrow_table()
+        finally:
+            self.connection.unregister("__jk_known")
+        return table
 
     def settings_used(self) -> dict[str, str]:
         """The time zone and decimal mark the last data batch was read with (for retries)."""
@@ -118,13 +170,14 @@ class Normaliser:
         return str(metadata.get(META_TIMEZONE, self.options.timezone.encode()).decode())
 
     def _plan(self, schema: pa.Schema) -> str:
-        key = (schema.remove_metadata(), (schema.metadata or {}).get(META_DECIMAL))
+        decimal = self._decimal(schema)
+        key = (schema.remove_metadata(), decimal, self._customers)
         if key not in self._plans:
             columns = [name for name in schema.names if name not in ALL_BOOKKEEPING]
             resolution = resolve_columns(columns, self.mapping)
             check_required(self.source_file, columns, resolution, self.mapping)
             self._plans[key] = _statement(
-                schema, columns, resolution, self._decimal(schema), self.options
+                schema, columns, resolution, decimal, self.options, self._customers
             )
         return self._plans[key]
 
@@ -135,13 +188,25 @@ class Normaliser:
 
 
 def _statement(
-    schema: pa.Schema, columns: list[str], res: Resolution, decimal: str, options: IngestOptions
+    schema: pa.Schema,
+    columns: list[str],
+    res: Resolution,
+    decimal: str,
+    options: IngestOptions,
+    customers: bool,
 ) -> str:
-    """The SQL that normalises a batch of ``schema`` (see the module docstring)."""
+    """The SQL that normalises a batch of ``schema`` (see the module docstring).
+
+    ``customers``: look customer ids up in ``__jk_users`` / ``__jk_anons`` (skipped when both
+    are empty — two joins less per batch).
+    """
     values = {name: _field_value(schema, res, name) for name in EVENT_FIELDS}
-    field_sql, reason_sql = first_failure(
-        record_checks(decimal, options.min_year, options.max_year, options.refund_pattern)
-    )
+    checks = record_checks(decimal, options.min_year, options.max_year, options.refund_pattern)
+    customer = "coalesce(user_id, anonymous_id)"
+    customer_join = ""
+    if customers:  # a user's customer first: an event with a user id belongs to that user
+        customer = "coalesce(cu.value, user_id, ca.value, anonymous_id)"
+        customer_join = _CUSTOMER_JOIN
     aliases = {name: f"__c{index}" for index, name in enumerate(columns)}
     props, props_invalid = _properties(schema, res, values["properties"], aliases)
     raw_json = (
@@ -194,20 +259,19 @@ WITH f AS (
          THEN {default_currency} ELSE currency_given END AS currency
   FROM n
 ), c AS (
-  SELECT v.*, {field_sql} AS __bad_field, {reason_sql} AS __bad_reason FROM v
+  SELECT v.*, {first_failure(checks)} AS __failed FROM v
 ), e AS (
-  SELECT c.*, CASE WHEN __bad_reason IS NULL THEN coalesce(event_id, {event_id}) END AS __id
+  SELECT c.*, CASE WHEN __failed IS NULL THEN coalesce(event_id, {event_id}) END AS __id,
+    {failure_field(checks, "__failed")} AS __bad_field,
+    {failure_message(checks, "__failed")} AS __bad_reason
   FROM c
 )
-SELECT __id AS event_id, ts, user_id, anonymous_id,
-  coalesce(cu.value, ca.value, user_id, anonymous_id) AS customer_id, name,
+SELECT __id AS event_id, ts, user_id, anonymous_id, {customer} AS customer_id, name,
   channel, device, source, medium, campaign, revenue, currency, cost, properties,
   __row AS _row, __line AS _line, __bad_field, __bad_reason,
   CASE WHEN __bad_reason IS NOT NULL THEN coalesce(__raw, CAST({raw_json} AS VARCHAR)) END
     AS __raw
-FROM e
-LEFT JOIN __jk_users cu ON cu.key = e.user_id
-LEFT JOIN __jk_anons ca ON ca.key = e.anonymous_id
+FROM e{customer_join}
 """
 
 
@@ -326,10 +390,9 @@ def _member(schema: pa.Schema, column: str, alias: str) -> str:
 def _split(result: pa.Table) -> Normalised:
     bad = pc.is_valid(result.column("__bad_reason"))
     any_bad = bool(pc.any(bad).as_py())
-    events = _first_of_each_id(_as_events(result.filter(pc.invert(bad)) if any_bad else result))
-    duplicates = result.num_rows - int(pc.sum(bad).as_py() or 0) - events.num_rows
+    events = _as_events(result.filter(pc.invert(bad)) if any_bad else result)
     if not any_bad:
-        return Normalised(events, REJECTED_SCHEMA.empty_table(), duplicates)
+        return Normalised(events, REJECTED_SCHEMA.empty_table())
     rejected = result.filter(bad)
     rejects = pa.table(
         {
@@ -341,16 +404,7 @@ def _split(result: pa.Table) -> Normalised:
         },
         schema=REJECTED_SCHEMA,
     )
-    return Normalised(events, rejects, duplicates)
-
-
-def _first_of_each_id(events: pa.Table) -> pa.Table:
-    """The first row (by ``_row``) of each ``event_id``; cheap when all ids are distinct."""
-    ids = events["event_id"]
-    if pc.count_distinct(ids).as_py() == events.num_rows:
-        return events
-    firsts = events.group_by("event_id", use_threads=False).aggregate([("_row", "min")])
-    return events.filter(pc.is_in(events["_row"], value_set=firsts["_row_min"]))
+    return Normalised(events, rejects)
 
 
 def _as_events(good: pa.Table) -> pa.Table:

@@ -18,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 from queue import Empty, Queue
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -143,14 +144,11 @@ def _write(
                 before_write(store)
             writer = BatchWriter(store, origin, new_batch_id())
             normaliser.set_customers(*writer.customer_maps())
-            for rows_in, normalised in ahead(normaliser, batches):
-                writer.write(rows_in, normalised)
-                if progress is not None:
-                    progress.advance(rows_in)
+            writer.append(ahead(normaliser, batches, writer.screen), progress)
             writer.origin = replace(
                 origin, details={**origin.details, **normaliser.settings_used()}
             )
-            result = writer.finish()
+            result = writer.finish(normaliser.new_pairs(writer.before.links))
     except BaseException:
         forget(store)
         raise
@@ -159,35 +157,50 @@ def _write(
 
 
 def ahead(
-    normaliser: Normaliser, batches: Iterable[pa.RecordBatch], depth: int = 1
+    normaliser: Normaliser,
+    batches: Iterable[pa.RecordBatch],
+    screen: Callable[[Normalised], Normalised],
 ) -> Iterator[tuple[int, Normalised]]:
-    """Normalised batches, read and normalised in a thread while the caller writes the last one.
+    """Normalised and screened batches, prepared by two threads while the caller writes.
 
-    Reading and normalising run in the local DuckDB, writing in the store's engine; both release
-    the GIL, so the two overlap on separate cores. ``depth`` bounds the batches held in between
-    (memory). An error in the thread is raised here, in order.
+    Three stages overlap on separate cores: the source reads (and parses) the next batch, the
+    local DuckDB normalises the one before, the store's engine writes the one before that. All
+    three release the GIL for their heavy work. An error in a stage is raised here, in order.
     """
-    queue: Queue[tuple[int, Normalised] | BaseException | None] = Queue(maxsize=depth)
+    read = prefetched(batches)
+    return prefetched((batch.num_rows, screen(normaliser.normalise(batch))) for batch in read)
+
+
+T = TypeVar("T")
+
+
+def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
+    """The items of ``items``, produced by a thread up to ``depth`` ahead of the consumer."""
+    queue: Queue[tuple[T] | BaseException | None] = Queue(maxsize=depth)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for batch in batches:
+            for item in items:
                 if stop.is_set():
                     return
-                queue.put((batch.num_rows, normaliser.normalise(batch)))
+                queue.put((item,))
         except BaseException as error:
             queue.put(error)
             return
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a generator upstream stops its own thread too
         queue.put(None)
 
-    thread = threading.Thread(target=produce, name="journeykit-normalise", daemon=True)
+    thread = threading.Thread(target=produce, name="journeykit-prefetch", daemon=True)
     thread.start()
     try:
-        while (item := queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        while (entry := queue.get()) is not None:
+            if isinstance(entry, BaseException):
+                raise entry
+            yield entry[0]
     finally:
         stop.set()
         while thread.is_alive():

@@ -1,16 +1,21 @@
 """The store side of one input, inside its transaction: dedupe, write, resolve identity, account.
 
-A ``BatchWriter`` receives the normalised batches of one input (a file, a micro-batch). Each
-batch's events are appended with one statement that leaves out every ``event_id`` already stored
-(an anti-join over the batch's time range, which also sees the input's earlier batches), then its
-quarantined records. ``finish`` resolves identity with the input's new links, gives stored events
-of ids whose customer changed their new ``customer_id``, appends the links and — last, so on
-engines without transactions it marks a complete input — the ``ingest_batches`` row.
+A ``BatchWriter`` takes the normalised batches of one input (a file, a micro-batch):
+
+1. ``screen`` (in the normalising thread) drops events whose ``event_id`` is already stored —
+   looked up in the batch's time range, through the store's second connection;
+2. ``append`` streams the rest into the store in ONE statement (later copies of an id within the
+   input are dropped there) and keeps the quarantined records aside;
+3. ``finish`` writes the quarantine, resolves identity with the input's new links (collected by
+   the normaliser), gives events of ids whose customer changed their new ``customer_id``, appends
+   the links and — last, so on engines without transactions it marks a complete input — the
+   ``ingest_batches`` row.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -20,17 +25,20 @@ from journeykit.events.identity import (
     ANONYMOUS,
     USER,
     Identities,
-    LinkCollector,
     apply_changes,
     changed_customers,
     extended,
     stored_identities,
 )
 from journeykit.events.ingest.normalise import Normalised
+from journeykit.events.ingest.progress import IngestProgress
+from journeykit.events.ingest.rejects import RejectBuffer
 from journeykit.events.ingest.result import IngestResult, Origin
-from journeykit.events.schema import EVENT_FIELDS
+from journeykit.events.schema import EVENT_FIELDS, EVENT_SCHEMA
 from journeykit.store.analytic import AnalyticStore
 from journeykit.store.tables import IDENTITY_LINKS_SCHEMA, INGEST_BATCHES_SCHEMA, QUARANTINE_SCHEMA
+
+STORED_EVENTS = pa.schema([field.with_nullable(True) for field in EVENT_SCHEMA])
 
 
 class InvariantBroken(AssertionError):
@@ -47,7 +55,8 @@ class BatchWriter:
         self.result = IngestResult(batch_id, origin.source_file, origin.format)
         self.before = stored_identities(store)
         self.after = self.before
-        self.links = LinkCollector(self.before)
+        self.rejects = RejectBuffer()
+        self._staged = 0
 
     def customer_maps(self) -> tuple[pa.Table, pa.Table]:
         """The linked ids whose customer id is another id, for the normaliser to apply."""
@@ -56,33 +65,63 @@ class BatchWriter:
             self.before.lookup(ANONYMOUS, moved_only=True),
         )
 
-    def write(self, rows_in: int, normalised: Normalised) -> None:
-        """Append one batch; ``rows_in`` is the batch's size before normalising."""
+    def screen(self, normalised: Normalised) -> Normalised:
+        """The batch without events already stored (safe to call from another thread)."""
         events = normalised.events
-        kept = 0
-        if events.num_rows:
-            bounds = pc.min_max(events["ts"]).as_py()
-            rows = events.select(list(EVENT_FIELDS)).to_reader()
-            kept = self.store.append_new(
-                "events", rows, key="event_id", between=("ts", bounds["min"], bounds["max"])
-            )
-            self.links.add(events)
-        if normalised.rejected.num_rows:
-            fresh = _not_yet_quarantined(self.store, normalised.rejected, self.origin.source_file)
-            self.store.insert("quarantine", _quarantine(fresh, self.result.batch_id, self.origin))
-        self.result.read += rows_in
-        self.result.kept += kept
-        self.result.duplicates += normalised.duplicates + events.num_rows - kept
-        self.result.quarantined += normalised.rejected.num_rows
-        _check(self.result)
+        if events.num_rows == 0:
+            return normalised
+        bounds = pc.min_max(events["ts"]).as_py()
+        ids = events["event_id"].combine_chunks()
+        stored = self.store.stored_keys("events", "event_id", ids, "ts", *bounds.values())
+        if len(stored) == 0:
+            return normalised
+        fresh = events.filter(pc.invert(pc.is_in(events["event_id"], value_set=stored)))
+        dropped = events.num_rows - fresh.num_rows
+        return Normalised(fresh, normalised.rejected, normalised.duplicates + dropped)
 
-    def finish(self) -> IngestResult:
-        """Identity, links and the batch row; returns the counts."""
-        links = self.links.table()
+    def append(
+        self, normalised: Iterable[tuple[int, Normalised]], progress: IngestProgress | None
+    ) -> None:
+        """Stream every batch's events into the store in one statement."""
+        batches = self._events(normalised, progress)
+        kept, dropped = self.store.append_stream(
+            "events", batches, STORED_EVENTS, key="event_id", time="ts"
+        )
+        self.result.kept = kept
+        self.result.duplicates += dropped
+        if self._staged != kept + dropped:
+            raise InvariantBroken(f"{self._staged} events sent, {kept} kept + {dropped} dropped")
+
+    def _events(
+        self, normalised: Iterable[tuple[int, Normalised]], progress: IngestProgress | None
+    ) -> Iterator[pa.RecordBatch]:
+        for rows_in, batch in normalised:
+            events = batch.events
+            self.result.read += rows_in
+            self.result.duplicates += batch.duplicates
+            self.result.quarantined += batch.rejected.num_rows
+            self.rejects.add(batch.rejected)
+            self._staged += events.num_rows
+            if events.num_rows:
+                yield from events.select(list(EVENT_FIELDS)).cast(STORED_EVENTS).to_batches()
+            if progress is not None:
+                progress.advance(rows_in)
+
+    def finish(self, pairs: pa.Table) -> IngestResult:
+        """Quarantine, identity, links and the batch row; returns the counts.
+
+        ``pairs`` are the input's new (anonymous_id, user_id) pairs with their first event.
+        """
+        for rejects in self.rejects.tables():
+            fresh = _not_yet_quarantined(self.store, rejects, self.origin.source_file)
+            self.store.insert("quarantine", _quarantine(fresh, self.result.batch_id, self.origin))
+        self.rejects.close()
+        links = _links(pairs, self.result.batch_id)
         self.after = extended(self.before, links)
         apply_changes(self.store, changed_customers(self.before, self.after))
-        self.store.insert("identity_links", _links(links, self.result.batch_id))
+        self.store.insert("identity_links", links)
         self.store.insert("ingest_batches", _batch_row(self.result, self.origin, self.started_at))
+        _check(self.result)
         _notes(self.result)
         return self.result
 
@@ -90,6 +129,25 @@ class BatchWriter:
     def identities(self) -> Identities:
         """The store's identities once this input is committed."""
         return self.after
+
+
+def _links(found: pa.Table, batch_id: str) -> pa.Table:
+    """The new links as ``identity_links`` rows."""
+    count = found.num_rows
+    return pa.table(
+        {
+            "anonymous_id": found["anonymous_id"],
+            "user_id": found["user_id"],
+            "event_id": found["event_id"],
+            "event_name": found["event_name"],
+            "event_ts": found["event_ts"].cast(IDENTITY_LINKS_SCHEMA.field("event_ts").type),
+            "batch_id": pa.array([batch_id] * count, pa.string()),
+            "linked_at": pa.array(
+                [datetime.now(UTC)] * count, IDENTITY_LINKS_SCHEMA.field("linked_at").type
+            ),
+        },
+        schema=IDENTITY_LINKS_SCHEMA,
+    )
 
 
 def _not_yet_quarantined(store: AnalyticStore, rejects: pa.Table, source_file: str) -> pa.Table:
@@ -136,24 +194,6 @@ def _quarantine(rejected: pa.Table, batch_id: str, origin: Origin) -> pa.Table:
             "status": pa.array(["open"] * count, pa.string()),
         },
         schema=QUARANTINE_SCHEMA,
-    )
-
-
-def _links(links: pa.Table, batch_id: str) -> pa.Table:
-    count = links.num_rows
-    return pa.table(
-        {
-            "anonymous_id": links["anonymous_id"],
-            "user_id": links["user_id"],
-            "event_id": links["event_id"],
-            "event_name": links["event_name"],
-            "event_ts": links["event_ts"].cast(IDENTITY_LINKS_SCHEMA.field("event_ts").type),
-            "batch_id": pa.array([batch_id] * count, pa.string()),
-            "linked_at": pa.array(
-                [datetime.now(UTC)] * count, IDENTITY_LINKS_SCHEMA.field("linked_at").type
-            ),
-        },
-        schema=IDENTITY_LINKS_SCHEMA,
     )
 
 

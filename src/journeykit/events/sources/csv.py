@@ -61,9 +61,7 @@ class CsvSource:
         mapping = load_mapping(options.mapping) if options.mapping else None
         dialect = file_dialect(path, mapping)
         framing = FramingOptions(
-            delimiter=dialect.delimiter,
             quoted=True,
-            expected_fields=len(dialect.header),
             encoding=dialect.encoding,
             max_record_bytes=(mapping and mapping.max_record_bytes) or DEFAULT_MAX_RECORD_BYTES,
             chunk_bytes=_chunk_bytes(path, options.batch_rows),
@@ -143,18 +141,14 @@ def _parse_slowly(
 ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """Python's csv module, record by record — only when pyarrow disagrees with the framer.
 
-    A record with the wrong number of fields (delimiters inside quotes made it look right to the
-    framer) moves to ``frame.rejected``.
+    A record with the wrong number of fields moves to ``frame.rejected`` with its row and line.
     """
     records = list(csv.reader(io.StringIO(frame.data.decode("utf-8")), delimiter=delimiter))
     records = [record for record in records if record]
     good = [i for i, record in enumerate(records) if len(record) == len(names)]
     for i, record in enumerate(records):
         if len(record) != len(names) and i < frame.rows.size:
-            reason = (
-                f"the row has {len(record)} fields, the header has {len(names)} "
-                f"(delimiter {delimiter!r}) — check quotes and delimiters in this row"
-            )
+            reason = field_count_reason(len(record), len(names), delimiter)
             raw = delimiter.join(record)
             frame.rejected.append(Rejected(int(frame.rows[i]), int(frame.lines[i]), reason, raw))
     picked = np.asarray([i for i in good if i < frame.rows.size], dtype=np.int64)
@@ -173,6 +167,14 @@ def _as_record(rejected: Rejected, dialect: Dialect) -> Rejected:
         return rejected
     raw = json.dumps(dict(zip(dialect.header, fields, strict=True)), ensure_ascii=False)
     return replace(rejected, raw=raw)
+
+
+def field_count_reason(found: int, expected: int, delimiter: str) -> str:
+    return (
+        f"the row has {found} field{'s' if found != 1 else ''}, the header has {expected} "
+        f"(delimiter {delimiter!r}) — check for a missing or extra delimiter, "
+        "or a value with the delimiter in it that needs quotes"
+    )
 
 
 def _rejected_batch(rejected: list[Rejected]) -> pa.RecordBatch:

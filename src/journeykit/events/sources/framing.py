@@ -1,11 +1,11 @@
 """Cutting a text file into whole records before a parser sees it — vectorised with numpy.
 
-A CSV parser fails on the whole block when one record is broken (a 2 GB line, a row with the
-wrong number of fields, a line in another encoding) and cannot say on which line. The framer
-reads the file in large chunks and finds, with array operations over the bytes, where records end
-(newlines outside quotes), each record's row and line number, its field count (delimiters outside
-quotes) and its length. Bad records are cut out with their location and reason; the rest goes to
-the parser as clean UTF-8, so the parser never meets a record it could reject.
+A CSV parser fails on the whole block when one record is broken (a 2 GB line, a line in another
+encoding) and cannot say on which line. The framer reads the file in large chunks and finds, with
+array operations over the bytes, where records end (newlines outside quotes), each record's row
+and line number and its length. Bad records are cut out with their location and reason; the rest
+goes to the parser as clean UTF-8 in frames whose every record has a known row and line — so a
+record the parser rejects (the wrong number of fields) is located too.
 
 Encoding: UTF-8 is checked chunk by chunk. A file that turns out to be Windows-1252 (invalid UTF-8
 before any valid non-ASCII UTF-8) is read as Windows-1252 from there on; a record that is not
@@ -57,9 +57,7 @@ class Frame:
 class FramingOptions:
     """How records are delimited and checked."""
 
-    delimiter: str | None = None  # count fields with it (CSV); None: no field count (JSONL)
-    quoted: bool = True  # newlines and delimiters inside "…" belong to the field
-    expected_fields: int | None = None
+    quoted: bool = True  # newlines inside "…" belong to the field (CSV), or not (JSONL)
     encoding: str = "utf-8"  # or "cp1252"
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     chunk_bytes: int = 16 * 1024 * 1024
@@ -173,7 +171,7 @@ class Framer:
         rows = np.zeros(ends.size, dtype=np.int64)
         rows[keep] = self.row + np.arange(1, int(keep.sum()) + 1)
         self.row += int(keep.sum())
-        problems = self._structure_problems(array, starts, ends, lengths, keep, quotes)
+        problems = self._structure_problems(lengths, keep)
         rejected = [
             Rejected(int(rows[i]), int(lines[i]), reason, self._raw(data, starts[i], ends[i]))
             for i, reason in sorted(problems.items())
@@ -187,55 +185,11 @@ class Framer:
     def _raw(self, data: bytes, start: int, end: int) -> str:
         return _text(data[start:end].rstrip(b"\r"), self.encoding)
 
-    def _structure_problems(
-        self,
-        array: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        lengths: np.ndarray,
-        keep: np.ndarray,
-        quotes: np.ndarray | None,
-    ) -> dict[int, str]:
+    def _structure_problems(self, lengths: np.ndarray, keep: np.ndarray) -> dict[int, str]:
         problems: dict[int, str] = {}
         for index in np.flatnonzero(keep & (lengths > self.options.max_record_bytes)):
             problems[int(index)] = self._too_long(int(lengths[index]))
-        if self.options.delimiter is None or self.options.expected_fields is None:
-            return problems
-        fields = self._field_counts(array, starts, ends, keep, quotes)
-        for index in np.flatnonzero(keep & (fields != self.options.expected_fields)):
-            problems.setdefault(int(index), self._field_count_reason(int(fields[index])))
         return problems
-
-    def _field_counts(
-        self,
-        array: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        keep: np.ndarray,
-        quotes: np.ndarray | None,
-    ) -> np.ndarray:
-        """Fields per record: delimiters + 1, not counting delimiters inside quotes.
-
-        Counting all delimiters per record is one pass; only records whose count is off and
-        that contain quotes are counted again, quote-aware.
-        """
-        assert self.options.delimiter is not None
-        delimiters = np.flatnonzero(array == ord(self.options.delimiter))
-        fields = np.searchsorted(delimiters, ends) - np.searchsorted(delimiters, starts) + 1
-        suspects = keep & (fields != self.options.expected_fields)
-        if quotes is None or quotes.size == 0 or not suspects.any():
-            return fields
-        outside = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
-        precise = np.searchsorted(outside, ends) - np.searchsorted(outside, starts) + 1
-        return np.where(suspects, precise, fields)
-
-    def _field_count_reason(self, found: int) -> str:
-        expected = self.options.expected_fields
-        return (
-            f"the row has {found} field{'s' if found != 1 else ''}, the header has {expected} "
-            f"(delimiter {self.options.delimiter!r}) — check for a missing or extra delimiter, "
-            "or a value with the delimiter in it that needs quotes"
-        )
 
     def _assemble(
         self,
