@@ -215,7 +215,7 @@ def _plain(value: Any) -> Any:
 def _plain_key(key: Any) -> str:
     """A complex key (``? a: 1``) is a frozenset of pairs for one parser and a mapping for the
     other; both mean the same key."""
-    pairs = key.items() if isinstance(key, dict) else key if isinstance(key, frozenset) else None
+    pairs = key.items() if hasattr(key, "items") else key if isinstance(key, frozenset) else None
     if pairs is None:
         return str(key)
     return repr(sorted((str(name), repr(_plain(item))) for name, item in pairs))
