@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from journeykit.errors import FileProblem, JourneykitError, Problem, suggestion
+from journeykit.flows.settings import FlowsSection
 from journeykit.maps.presets import Preset
 
 SETTINGS_FILE = "journeykit.toml"
@@ -64,6 +65,7 @@ class Settings(BaseModel):
 
     workspace: WorkspaceSection = Field(default_factory=WorkspaceSection)
     store: StoreSection = Field(default_factory=StoreSection)
+    flows: FlowsSection = Field(default_factory=FlowsSection)
 
 
 class SettingsInvalid(JourneykitError):

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from journeykit.cli.events import register_event_commands
+from journeykit.cli.flows import flows_app
 from journeykit.cli.keys import keys_app
 from journeykit.cli.maps import map_app
 from journeykit.cli.output import error_console
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(map_app, name="map")
 app.add_typer(keys_app, name="keys")
+app.add_typer(flows_app, name="flows")
 register_workspace_commands(app)
 register_event_commands(app)
 

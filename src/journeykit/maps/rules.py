@@ -40,29 +40,29 @@ def check_rules(data: Any) -> list[RuleProblem]:
     """Every whole-map problem of ``data`` (a parsed map file), in file order."""
     if not isinstance(data, Mapping):
         return []
-    stages = _items(data.get("stages"))
-    touchpoints = _items(data.get("touchpoints"))
+    stages = mapping_items(data.get("stages"))
+    touchpoints = mapping_items(data.get("touchpoints"))
     pain_points = list(_nested(stages, "pain_points"))
     opportunities = list(_nested(stages, "opportunities"))
     problems: list[RuleProblem] = []
-    problems += _duplicate_ids("stage", [(("stages", i), s) for i, s in stages])
-    problems += _duplicate_ids("touchpoint", [(("touchpoints", i), t) for i, t in touchpoints])
-    problems += _duplicate_ids("pain point", pain_points)
-    problems += _duplicate_ids("opportunity", opportunities)
+    problems += duplicate_ids("stage", [(("stages", i), s) for i, s in stages])
+    problems += duplicate_ids("touchpoint", [(("touchpoints", i), t) for i, t in touchpoints])
+    problems += duplicate_ids("pain point", pain_points)
+    problems += duplicate_ids("opportunity", opportunities)
     stage_ids = [str(s["id"]) for _, s in stages if "id" in s]
     touchpoint_ids = [str(t["id"]) for _, t in touchpoints if "id" in t]
     pain_point_ids = [str(p["id"]) for _, p in pain_points if "id" in p]
-    problems += _references(
+    problems += references(
         [(("touchpoints", i, "stage"), t.get("stage")) for i, t in touchpoints],
         stage_ids,
         "stage",
     )
-    problems += _references(
+    problems += references(
         [((*loc, "touchpoint"), p.get("touchpoint")) for loc, p in pain_points],
         touchpoint_ids,
         "touchpoint",
     )
-    problems += _references(
+    problems += references(
         [
             ((*loc, "addresses", j), ref)
             for loc, o in opportunities
@@ -77,7 +77,7 @@ def check_rules(data: Any) -> list[RuleProblem]:
     return problems
 
 
-def _items(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
+def mapping_items(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
     """The mapping items of a list with their positions; anything else is the models' business."""
     if not isinstance(value, Sequence) or isinstance(value, str):
         return []
@@ -92,11 +92,11 @@ def _nested(
     stages: list[tuple[int, Mapping[str, Any]]], lane: str
 ) -> Iterator[tuple[Loc, Mapping[str, Any]]]:
     for stage_index, stage in stages:
-        for item_index, item in _items(stage.get(lane)):
+        for item_index, item in mapping_items(stage.get(lane)):
             yield ("stages", stage_index, lane, item_index), item
 
 
-def _duplicate_ids(kind: str, items: list[tuple[Loc, Mapping[str, Any]]]) -> list[RuleProblem]:
+def duplicate_ids(kind: str, items: list[tuple[Loc, Mapping[str, Any]]]) -> list[RuleProblem]:
     first: dict[str, Loc] = {}
     problems = []
     for loc, item in items:
@@ -117,7 +117,7 @@ def _duplicate_ids(kind: str, items: list[tuple[Loc, Mapping[str, Any]]]) -> lis
     return problems
 
 
-def _references(refs: list[tuple[Loc, Any]], known: list[str], kind: str) -> list[RuleProblem]:
+def references(refs: list[tuple[Loc, Any]], known: list[str], kind: str) -> list[RuleProblem]:
     problems = []
     for loc, ref in refs:
         if ref is None or not isinstance(ref, str) or ref in known:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -22,6 +22,9 @@ from journeykit.maps import yamlio
 from journeykit.maps.model import JourneyMap
 from journeykit.maps.rules import check_rules, format_loc
 from journeykit.maps.yamlload import Locator, clean_loc, load
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Explainer = Callable[[ErrorDetails, tuple[str | int, ...]], tuple[str, str | None] | None]
 
 _RANGES = {
     "severity": "severity goes from 1 (minor) to 5 (blocks the journey)",
@@ -56,32 +59,43 @@ def validate_map_text(text: str, file: str = "<map>") -> JourneyMap:
 
 def validate_map_data(data: Any, file: str = "<map>", locator: Locator | None = None) -> JourneyMap:
     """Validate parsed YAML; ``locator`` finds line and column of each problem in the text."""
-    if data is None or (isinstance(data, str) and not data.strip()):
-        raise MapInvalid(
-            file,
-            [Problem(file, 1, 1, "", "the map is empty", "start from `journeykit map new NAME`")],
-        )
-    if not isinstance(data, Mapping):
-        problem = Problem(
-            file,
-            1,
-            1,
-            "",
-            "a map file must be a YAML mapping (key: value lines)",
-            "start from `journeykit map new NAME`",
-        )
-        raise MapInvalid(file, [problem])
+    not_a_document = document_problem(data, file, "map", "start from `journeykit map new NAME`")
+    if not_a_document is not None:
+        raise MapInvalid(file, [not_a_document])
     locate = locator or Locator("")
+    journey_map, model_problems_found = model_problems(JourneyMap, data, file, locate)
+    problems = model_problems_found + _rule_problems(data, file, locate)
+    if problems or journey_map is None:
+        raise MapInvalid(file, unique_problems(problems))
+    return journey_map
+
+
+def document_problem(data: Any, file: str, kind: str, start: str) -> Problem | None:
+    """The problem when parsed YAML is empty or not a mapping, else None (any file kind)."""
+    if data is None or (isinstance(data, str) and not data.strip()):
+        return Problem(file, 1, 1, "", f"the {kind} is empty", start)
+    if not isinstance(data, Mapping):
+        message = f"a {kind} file must be a YAML mapping (key: value lines)"
+        return Problem(file, 1, 1, "", message, start)
+    return None
+
+
+def model_problems(
+    model: type[ModelT],
+    data: Any,
+    file: str,
+    locate: Locator,
+    explain: Explainer | None = None,
+) -> tuple[ModelT | None, list[Problem]]:
+    """``data`` validated as ``model`` (whole-file rules skipped), or every error, located.
+
+    ``explain`` lets another file format word its own errors first; the map wording is the fallback.
+    """
     try:
-        journey_map = JourneyMap.model_validate(data, context={"skip_rules": True})
-        model_problems: list[Problem] = []
+        return model.model_validate(data, context={"skip_rules": True}), []
     except ValidationError as error:
         details = error.errors(include_url=False)
-        model_problems = [_problem(data, file, detail, locate) for detail in details]
-    problems = model_problems + _rule_problems(data, file, locate)
-    if problems:
-        raise MapInvalid(file, _unique(problems))
-    return journey_map
+        return None, [_problem(data, file, detail, locate, model, explain) for detail in details]
 
 
 def _rule_problems(data: Any, file: str, locate: Locator) -> list[Problem]:
@@ -92,7 +106,7 @@ def _rule_problems(data: Any, file: str, locate: Locator) -> list[Problem]:
     return problems
 
 
-def _unique(problems: list[Problem]) -> list[Problem]:
+def unique_problems(problems: list[Problem]) -> list[Problem]:
     """One problem per field: a union type yields an error per member, the first one says enough."""
     seen: set[tuple[int | None, str]] = set()
     unique = []
@@ -104,14 +118,24 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return unique
 
 
-def _problem(data: Any, file: str, detail: ErrorDetails, locate: Locator) -> Problem:
-    loc = clean_loc(data, tuple(detail["loc"]))
+def _problem(
+    data: Any,
+    file: str,
+    detail: ErrorDetails,
+    locate: Locator,
+    root: type[BaseModel] = JourneyMap,
+    explain: Explainer | None = None,
+) -> Problem:
+    loc = clean_loc(data, _walk(tuple(detail["loc"]), root)[0])
     line, column = locate.position(loc)
-    message, hint = _explain(detail, loc)
+    explained = explain(detail, loc) if explain is not None else None
+    message, hint = explained or _explain(detail, loc, root)
     return Problem(file, line, column, format_loc(loc), message, hint)
 
 
-def _explain(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str, str | None]:
+def _explain(
+    detail: ErrorDetails, loc: tuple[str | int, ...], root: type[BaseModel] = JourneyMap
+) -> tuple[str, str | None]:
     """What is wrong and how to fix it, for one pydantic error."""
     kind = detail["type"]
     value = detail.get("input")
@@ -120,7 +144,7 @@ def _explain(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str, str
     if kind == "missing":
         return f"'{name}' is missing", f"add '{name}: …'"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(tuple(detail["loc"])[:-1], root)
         return f"unknown key '{name}'", suggestion(name, allowed)
     if kind in ("enum", "literal_error"):
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
@@ -184,28 +208,62 @@ def slugify(text: str) -> str:
     return slug[:64] or "item"
 
 
-def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
-    """The field names of the model found at ``loc`` (for "did you mean" on unknown keys)."""
-    model: type[BaseModel] | None = JourneyMap
+def _allowed_keys(loc: tuple[str | int, ...], root: type[BaseModel]) -> list[str]:
+    """The field names of the model at pydantic's ``loc`` (for "did you mean" on unknown keys)."""
+    models = _walk(loc, root)[1]
+    return list(
+        dict.fromkeys(
+            field.alias or name for model in models for name, field in model.model_fields.items()
+        )
+    )
+
+
+def _walk(
+    loc: tuple[str | int, ...], root: type[BaseModel]
+) -> tuple[tuple[str | int, ...], list[type[BaseModel]]]:
+    """Pydantic's ``loc`` without union tags, and the models it ends in.
+
+    A tagged union of models (e.g. flow steps by ``type``) puts the tag into ``loc``; it is not
+    a key of the data, it selects the member.
+    """
+    models: list[type[BaseModel]] = [root]
+    kept: list[str | int] = []
     for part in loc:
-        if model is None:
-            break
         if isinstance(part, int):
+            kept.append(part)
             continue
-        field = model.model_fields.get(part)
-        model = _model_in(field.annotation) if field else None
-    return list(model.model_fields) if model else []
+        tagged = [model for model in models if _has_tag(model, part)]
+        if len(models) > 1 and tagged:
+            models = tagged
+            continue
+        kept.append(part)
+        holder = next((m for m in models if _field(m, part) is not None), None)
+        if holder is not None:
+            models = _models_in(_field(holder, part))
+    return tuple(kept), models
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return None
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    if get_origin(annotation) is None:
-        return None
+def _field(model: type[BaseModel], key: str) -> Any:
+    """The annotation of the field written as ``key`` (its alias or name), else None."""
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            return field.annotation
     return None
+
+
+def _has_tag(model: type[BaseModel], tag: str) -> bool:
+    """Whether ``tag`` names this union member: a literal field's value or the class name."""
+    if model.__name__ == tag:
+        return True
+    return any(
+        get_origin(field.annotation) is Literal and tag in get_args(field.annotation)
+        for field in model.model_fields.values()
+    )
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return []
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]

@@ -1,0 +1,191 @@
+"""``journeykit flows …``: create flows from scenarios, check them, list them, show the schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from journeykit.cli.output import console, error_console, print_json, workspace_from
+from journeykit.errors import JourneykitError, Problem
+from journeykit.flows.scenarios import Scenario, create_flow
+from journeykit.flows.schema import flow_json_schema
+from journeykit.flows.validate import (
+    FlowContext,
+    flow_files,
+    validate_flow_file,
+    workspace_context,
+)
+from journeykit.workspace import Workspace, WorkspaceNotFound
+
+flows_app = typer.Typer(help="Flows (automations per journey stage): new, validate, list, schema.")
+
+
+def _context(workspace: Workspace) -> FlowContext:
+    return workspace_context(workspace.maps_dir, workspace.templates_dir)
+
+
+@flows_app.command("new")
+def new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of the flow; id and file name derive from it.")],
+    scenario: Annotated[Scenario, typer.Option(help="The ready-made flow to start from.")],
+    lang: Annotated[
+        str | None, typer.Option(help="de or en (default: the workspace's language).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing flow file.")] = False,
+) -> None:
+    """Create a flow in flows/ from a scenario, with its message templates in templates/."""
+    workspace = workspace_from(ctx)
+    language = lang or workspace.language
+    if language not in ("de", "en"):
+        raise typer.BadParameter(
+            f"'{language}' is not a language — use de or en", param_hint="--lang"
+        )
+    made = create_flow(
+        name, scenario, language, workspace.flows_dir, _context(workspace), force=force
+    )
+    console.print(f"Created {made.path} (stage: {made.flow.stage})", markup=False, soft_wrap=True)
+    console.print(
+        f"Templates: {len(made.written)} file(s) written, {len(made.kept)} kept as they were",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _checked(
+    ctx: typer.Context, paths: list[Path] | None
+) -> tuple[list[Path], FlowContext, list[Problem], list[Problem], dict[Path, Any]]:
+    """Validate the named flows (or all of the workspace): files, context, problems, warnings."""
+    try:
+        workspace: Workspace | None = workspace_from(ctx)
+    except WorkspaceNotFound:
+        if not paths:
+            raise
+        workspace = None  # files named outside a workspace: check them on their own
+    context = _context(workspace) if workspace else FlowContext()
+    files = paths or (flow_files(workspace.flows_dir) if workspace else [])
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    flows: dict[Path, Any] = {}
+    for path in files:
+        try:
+            checked = validate_flow_file(path, context)
+        except JourneykitError as error:
+            problems.extend(error.problems or [Problem(str(path), None, None, "", str(error))])
+            continue
+        flows[path] = checked.flow
+        warnings.extend(checked.warnings)
+    return files, context, problems, warnings, flows
+
+
+@flows_app.command("validate")
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Flow files (default: all flows of the workspace).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Check flow files (and their templates and stage) and report every problem, located."""
+    files, _, problems, warnings, _ = _checked(ctx, paths)
+    if as_json:
+        print_json(
+            {
+                "files": len(files),
+                "valid": not problems,
+                "problems": [_as_dict(p) for p in problems],
+                "warnings": [_as_dict(w) for w in warnings],
+            }
+        )
+    else:
+        for problem in problems:
+            error_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        for warning in warnings:
+            error_console.print(
+                f"warning: {warning}", markup=False, highlight=False, soft_wrap=True
+            )
+        if problems:
+            bad = len({problem.file for problem in problems})
+            error_console.print(f"{len(problems)} problem(s) in {bad} of {len(files)} flow file(s)")
+        else:
+            console.print(f"{len(files)} flow(s) valid")
+    if problems:
+        raise typer.Exit(1)
+
+
+@flows_app.command("list")
+def list_flows(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """List the workspace's flows: id, name, stage, trigger, steps; invalid ones are marked."""
+    files, _, problems, _, flows = _checked(ctx, None)
+    rows = [_row(path, flows.get(path), problems) for path in files]
+    if as_json:
+        print_json({"flows": rows})
+        return
+    table = Table(title="Flows")
+    for column in ("id", "name", "stage", "trigger", "steps", "valid", "file"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"] or "",
+            row["name"] or "",
+            row["stage"] or "",
+            row["trigger"] or "",
+            str(row["steps"] if row["steps"] is not None else ""),
+            "yes" if row["valid"] else f"no ({row['problems']} problem(s))",
+            row["file"],
+        )
+    console.print(table)
+
+
+def _row(path: Path, flow: Any, problems: list[Problem]) -> dict[str, Any]:
+    if flow is None:
+        count = sum(1 for problem in problems if problem.file == str(path))
+        return {
+            "file": str(path),
+            "id": None,
+            "name": None,
+            "stage": None,
+            "trigger": None,
+            "steps": None,
+            "valid": False,
+            "problems": count,
+        }
+    trigger = flow.trigger
+    what = getattr(trigger, "event", None) or getattr(trigger, "property", None) or ""
+    return {
+        "file": str(path),
+        "id": flow.id,
+        "name": flow.name,
+        "stage": flow.stage,
+        "trigger": f"{trigger.type}: {what}" if what else trigger.type,
+        "steps": len(flow.steps),
+        "valid": True,
+        "problems": 0,
+    }
+
+
+def _as_dict(problem: Problem) -> dict[str, object]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "field": problem.field,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+@flows_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the flow format (docs/schema/flow.schema.json is this output)."""
+    typer.echo(json.dumps(flow_json_schema(), ensure_ascii=False, indent=2))
+
+
+__all__ = ["flows_app"]
