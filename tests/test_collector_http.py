@@ -112,7 +112,11 @@ def test_unknown_or_missing_key_is_401(
     response = httpx.post(f"{server.url}/v1/batch", json=body, auth=auth)
     assert response.status_code == 401
     assert response.json()["code"] == "unauthorized"
+    assert response.json()["error"] == (
+        "no write key" if auth is None and body_key is None else "unknown or revoked write key"
+    )
     assert "journeykit keys create" in response.json()["hint"]
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="journeykit"'
     assert logged(server, "nokey-1") == []
 
 
@@ -150,13 +154,28 @@ def test_a_missing_user_and_anonymous_id_is_400(client: httpx.Client) -> None:
     assert response.json()["field"] == "userId"
 
 
-def test_limits_are_413(client: httpx.Client) -> None:
+def test_limits_are_413(client: httpx.Client, served: tuple) -> None:
     big_message = message("big-1", properties={"blob": "x" * (33 * 1024)})
-    assert client.post("/v1/track", json=big_message).status_code == 413
+    response = client.post("/v1/track", json=big_message)
+    assert response.status_code == 413
+    assert response.json()["error"] == "the message is larger than 32768 bytes"
+    assert "move large values out of properties" in response.json()["hint"]
+
+
+def test_an_oversize_batch_is_413_saying_the_limit_and_how_to_split(
+    client: httpx.Client, served: tuple
+) -> None:
     many = [message(f"many-{index}", properties={"blob": "y" * 20_000}) for index in range(30)]
     response = client.post("/v1/batch", json={"batch": many})
     assert response.status_code == 413
-    assert response.json()["code"] == "payload_too_large"
+    body = response.json()
+    assert body["code"] == "payload_too_large"
+    assert body["error"] == "the body is larger than 512000 bytes"
+    assert body["field"] == "body"
+    assert "split large batches" in body["hint"]
+    assert logged(served[0], "many-0") == []  # nothing of a refused batch is kept
+    assert client.post("/v1/batch", json={"batch": many[:5]}).status_code == 200
+    assert len(logged(served[0], "many-0")) == 1  # the same events, split, are accepted
 
 
 def test_gzip_bodies_are_accepted(client: httpx.Client, served: tuple) -> None:
@@ -170,7 +189,9 @@ def test_a_gzip_bomb_is_413_and_the_server_lives_on(client: httpx.Client) -> Non
     bomb = gzip.compress(b"[" + b" " * 30_000_000 + b"]", compresslevel=1)
     response = client.post("/v1/batch", content=bomb, headers={"Content-Encoding": "gzip"})
     assert response.status_code == 413
-    assert "decompressed" in response.json()["error"]
+    body = response.json()
+    assert body["error"] == "the decompressed body is larger than 512000 bytes"
+    assert "split large batches" in body["hint"]
     assert client.post("/v1/track", json=message("after-bomb")).status_code == 200
 
 
@@ -207,3 +228,47 @@ def test_a_key_from_the_cli_is_accepted(served: tuple) -> None:
     assert result.stdout == key + "\n"
     response = httpx.post(f"{server.url}/v1/track", json=message("cli-1"), auth=(key, ""))
     assert response.status_code == 200
+
+
+def test_a_browser_preflight_is_answered_without_a_key(served: tuple) -> None:
+    """``analytics.js`` on a shop's domain sends a CORS pre-flight before a POST with headers."""
+    server, _key = served
+    response = httpx.options(
+        f"{server.url}/v1/batch",
+        headers={
+            "Origin": "https://shop.example.de",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    allowed = {
+        name.strip().lower() for name in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"authorization", "content-type", "content-encoding"} <= allowed
+
+
+@pytest.mark.parametrize("kind", ["track", "identify", "page", "screen", "group", "alias", "batch"])
+def test_every_endpoint_answers_a_preflight(served: tuple, kind: str) -> None:
+    server, _key = served
+    response = httpx.options(
+        f"{server.url}/v1/{kind}",
+        headers={"Origin": "https://shop.example.de", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_browser_may_read_every_answer(client: httpx.Client, served: tuple) -> None:
+    """Success and errors carry CORS headers, so the sender's page sees what went wrong."""
+    server, _key = served
+    origin = {"Origin": "https://shop.example.de"}
+    accepted = client.post("/v1/track", json=message("cors-1"), headers=origin)
+    refused = httpx.post(f"{server.url}/v1/track", json=message("cors-2"), headers=origin)
+    invalid = client.post("/v1/track", json={"event": "x"}, headers=origin)
+    assert [accepted.status_code, refused.status_code, invalid.status_code] == [200, 401, 400]
+    for response in (accepted, refused, invalid):
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert len(logged(server, "cors-1")) == 1

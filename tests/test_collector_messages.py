@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeykit.events.collector.body import read_body
 from journeykit.events.collector.configuration import CollectorConfig
@@ -18,6 +20,7 @@ from journeykit.events.collector.exceptions import (
     PayloadTooLarge,
     UnsupportedEncoding,
 )
+from journeykit.events.collector.jsontext import compact
 from journeykit.events.collector.payload import parse_json, read_payload
 
 RECEIVED = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
@@ -204,3 +207,36 @@ def test_plain_bodies_are_capped_and_broken_gzip_is_400() -> None:
         read(gzip.compress(b"x" * 100)[:-6], "gzip")
     with pytest.raises(UnsupportedEncoding):
         read(b"{}", "br")
+
+
+def test_an_integer_id_beyond_64_bits_keeps_every_digit() -> None:
+    """orjson would read it as a float; the collector reads such bodies exactly."""
+    body = b'{"batch": [{"type": "track", "event": "x", "userId": 123456789012345678901234567890,'
+    body += b' "messageId": "big-int", "properties": {"n": 98765432109876543210987}}]}'
+    [entry] = read_payload(parse_json(body), "batch", RECEIVED, CONFIG).entries
+    message = json.loads(entry.body)
+    assert message["userId"] == "123456789012345678901234567890"
+    assert message["properties"] == {"n": 98765432109876543210987}
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5))
+def test_the_fast_json_path_reads_and_writes_what_the_standard_library_does(
+    document: dict[str, object],
+) -> None:
+    text = json.dumps(document, ensure_ascii=False)
+    assert parse_json(text.encode()) == json.loads(text)
+    assert json.loads(compact(document)) == document

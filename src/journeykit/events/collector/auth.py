@@ -2,7 +2,8 @@
 
 Segment clients send the key as the Basic-auth user with an empty password; some (and hand-written
 senders) put ``writeKey`` in the body instead. A checked key is remembered for a few seconds so a
-busy source costs one store lookup per interval, not one per request.
+busy source costs one store lookup per interval, not one per request, and no hashing: the cache
+is keyed by the key as sent (it lives only in this process's memory, like the request itself).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import time
 from sqlalchemy import Engine
 
 from journeykit.events.collector.exceptions import Unauthorized
-from journeykit.events.collector.keys import hash_key, source_of
+from journeykit.events.collector.keys import source_of
 
+MAX_CACHED_KEYS = 1_000
 HINT = (
     "send the write key as the HTTP Basic user with an empty password, or as 'writeKey' in the "
     "body; create one with `journeykit keys create NAME`"
@@ -51,15 +53,15 @@ class KeyCheck:
         """The source name of ``key``; ``Unauthorized`` when it is missing, unknown or revoked."""
         if key is None:
             raise Unauthorized("no write key", "writeKey", HINT)
-        digest = hash_key(key)
         now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(digest)
+        cached = self._cache.get(key)  # keyed by the key itself: no hashing per request
         if cached is not None and cached[1] > now:
             return cached[0]
         name = source_of(self.engine, key)
         if name is None:
             raise Unauthorized("unknown or revoked write key", "writeKey", HINT)
         with self._lock:
-            self._cache[digest] = (name, now + self.ttl)
+            if len(self._cache) >= MAX_CACHED_KEYS:
+                self._cache.clear()  # many keys seen: start over rather than grow
+            self._cache[key] = (name, now + self.ttl)
         return name

@@ -8,23 +8,25 @@ All writes of this process go through one lock. SQLite has one writer at a time 
 on a Python lock wakes the next writer at once, where SQLite's own busy handler would sleep
 (1, 2, 5 … 100 ms) and wreck the tail latency under load.
 
-Rows go in as ONE statement over a JSON array, not as ``executemany``: the SQLite driver releases
-the GIL around every row it steps, and under load each re-acquisition waits behind the request
-path — a 1,600-row commit took close to a second that way. One statement steps once. The SQL per
-dialect is data (``APPEND_SQL``).
+Rows go in as multi-row ``INSERT … VALUES (…), (…), …`` statements of up to 300 rows through the
+driver, not as ``executemany``: the SQLite driver releases the GIL around every row it steps,
+and under load each re-acquisition waits behind the request path — a 1,600-row commit took close
+to a second that way. One statement steps once. (A single statement over a JSON array of the
+rows, the previous way, cost twice the CPU: SQLite had to parse the array and unescape every
+message again.) The placeholder per dialect is data (``PLACEHOLDER``).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from typing import NamedTuple
 
-from sqlalchemy import Engine, TextClause, delete, func, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, select, text
 
+from journeykit.events.collector.jsontext import compact_bytes
 from journeykit.events.collector.messages import LogEntry
 from journeykit.events.collector.tables import log
 from journeykit.store import reading
@@ -33,22 +35,24 @@ PRUNE_CHUNK = 10_000
 Row = tuple[str, str, str]
 """``(message_id, key_name, body)``."""
 
-APPEND_SQL: Mapping[str, str] = MappingProxyType(
+PLACEHOLDER: Mapping[str, str] = MappingProxyType({"sqlite": "?", "postgresql": "%s"})
+"""The driver's positional parameter marker (sqlite3: qmark, psycopg: format)."""
+ROWS_PER_STATEMENT = 300
+"""3 parameters a row: 900 stays under the 999 of old SQLite builds."""
+
+MARK_SQL: Mapping[str, str] = MappingProxyType(
     {
-        # "WHERE true" tells SQLite's parser that ON CONFLICT is the upsert, not a join's ON.
         "sqlite": (
-            "INSERT INTO collector_log (message_id, key_name, body) "
-            "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:rows) WHERE true "
-            "ON CONFLICT (message_id) DO NOTHING"
+            "UPDATE collector_log SET flushed_at = :now "
+            "WHERE id IN (SELECT value FROM json_each(:ids))"
         ),
         "postgresql": (
-            "INSERT INTO collector_log (message_id, key_name, body) "
-            "SELECT r ->> 0, r ->> 1, r ->> 2 FROM json_array_elements(CAST(:rows AS json)) AS r "
-            "ON CONFLICT (message_id) DO NOTHING"
+            "UPDATE collector_log SET flushed_at = :now WHERE id IN "
+            "(SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(:ids AS json)))"
         ),
     }
 )
-"""Insert the rows of a JSON array ``[[message_id, key_name, body], …]``, skipping known ids."""
+"""Mark the entries of a JSON array of ids ``[1, 2, …]`` flushed."""
 
 
 def rows_of(entries: Sequence[LogEntry], key_name: str) -> list[Row]:
@@ -56,9 +60,8 @@ def rows_of(entries: Sequence[LogEntry], key_name: str) -> list[Row]:
     return [(entry.message_id, key_name, entry.body) for entry in entries]
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A logged message not yet in the analytic store."""
+class Pending(NamedTuple):
+    """A logged message not yet in the analytic store (a tuple: built per row, cheaply)."""
 
     id: int
     key_name: str
@@ -71,7 +74,11 @@ class AppendLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.write_lock = threading.Lock()
-        self._append = _append_statement(engine)
+        self._marker = _dialect_value(PLACEHOLDER, engine)
+        self._inserts: dict[int, str] = {}
+        self._mark = text(_dialect_value(MARK_SQL, engine)).bindparams(
+            bindparam("now", type_=log.c.flushed_at.type)
+        )
 
     def append(self, entries: Sequence[LogEntry], key_name: str) -> None:
         """Store ``entries`` durably in one transaction; known message ids are skipped."""
@@ -81,27 +88,49 @@ class AppendLog:
         """Store rows made by ``rows_of`` in one transaction (the group commit of ``writer``)."""
         if not rows:
             return
-        document = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
         with self.write_lock, self.engine.begin() as connection:
-            connection.execute(self._append, {"rows": document})
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                values = tuple(value for row in chunk for value in row)
+                connection.exec_driver_sql(self._insert(len(chunk)), values)
+
+    def _insert(self, count: int) -> str:
+        """``INSERT`` of ``count`` rows, skipping known message ids (built once per count)."""
+        statement = self._inserts.get(count)
+        if statement is None:
+            row = "(" + ",".join([self._marker] * 3) + ")"
+            statement = (
+                "INSERT INTO collector_log (message_id, key_name, body) VALUES "
+                + ",".join([row] * count)
+                + " ON CONFLICT (message_id) DO NOTHING"
+            )
+            self._inserts[count] = statement
+        return statement
 
     def pending(self, limit: int) -> list[Pending]:
-        """The oldest ``limit`` messages not yet flushed, in arrival order."""
+        """The oldest ``limit`` messages not yet flushed, in arrival order.
+
+        Read through the driver's cursor: a micro-batch is tens of thousands of rows, and
+        SQLAlchemy's per-row result processing cost more than the query.
+        """
         query = (
-            select(log.c.id, log.c.key_name, log.c.body)
-            .where(log.c.flushed_at.is_(None))
-            .order_by(log.c.id)
-            .limit(limit)
+            "SELECT id, key_name, body FROM collector_log WHERE flushed_at IS NULL "
+            f"ORDER BY id LIMIT {int(limit)}"
         )
         with reading(self.engine) as connection:
-            return [Pending(*row) for row in connection.execute(query)]
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(query)
+                return list(map(Pending._make, cursor.fetchall()))
+            finally:
+                cursor.close()
 
     def mark_flushed(self, ids: Sequence[int]) -> None:
-        """Record that these messages are in the analytic store."""
-        now = datetime.now(UTC)
-        statement = update(log).where(log.c.id.in_(list(ids))).values(flushed_at=now)
+        """Record that these messages are in the analytic store (one JSON array parameter,
+        as an ``IN`` list of 20,000 bound values took longer to build than to run)."""
+        parameters = {"ids": compact_bytes(list(ids)).decode(), "now": datetime.now(UTC)}
         with self.write_lock, self.engine.begin() as connection:
-            connection.execute(statement)
+            connection.execute(self._mark, parameters)
 
     def backlog(self) -> int:
         """How many messages wait for the flusher."""
@@ -127,10 +156,10 @@ class AppendLog:
                 return removed
 
 
-def _append_statement(engine: Engine) -> TextClause:
-    sql = APPEND_SQL.get(engine.dialect.name)
+def _dialect_value(values: Mapping[str, str], engine: Engine) -> str:
+    sql = values.get(engine.dialect.name)
     if sql is None:
         raise NotImplementedError(
             f"the collector's append log needs SQLite or PostgreSQL, not {engine.dialect.name}"
         )
-    return text(sql)
+    return sql

@@ -6,6 +6,7 @@ Routes call ``check`` and then wait for ``write``; the app's lifespan calls ``st
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ class Collector:
 
     def start(self) -> None:
         """Start the log writer and the flusher (lifespan startup)."""
+        _calm_garbage_collector()
         self.writer.start()
         self.flusher.start()
 
@@ -82,3 +84,17 @@ class Collector:
         self.writer.stop()
         self.flusher.stop()
         self.engine.dispose()
+
+
+GC_FIRST_GENERATION = 10_000
+
+
+def _calm_garbage_collector() -> None:
+    """Collect cyclic garbage less often while serving: a batch allocates ~1,000 objects (the
+    messages' dicts), so Python's default (a collection every 700 allocations, each walking the
+    young objects) ran about once per request. Objects from start-up are frozen so the older
+    generations' collections skip them. A request's objects hold no cycles; this costs memory
+    only for garbage that does."""
+    gc.freeze()
+    first, second, third = gc.get_threshold()
+    gc.set_threshold(max(first, GC_FIRST_GENERATION), second, third)
