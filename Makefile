@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 install: system-deps $(VENV)/.installed
 
 demo: install
-	$(JK) demo $(DEMO_DIR) --force
+	$(JK) demo $(DEMO_DIR) --force --real
 	$(JK) --workspace $(DEMO_DIR) serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -50,6 +50,7 @@ bench: install
 
 schema: install
 	$(JK) map schema > docs/schema/map.schema.json
+	$(JK) flows schema > docs/schema/flow.schema.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -222,16 +222,17 @@ def test_force_replaces_demo_maps_and_keeps_user_files(tmp_path: Path) -> None:
 def test_cli_demo_command(tmp_path: Path) -> None:
     target = tmp_path / "demo-workspace"
     runner = CliRunner()
-    result = runner.invoke(app, ["demo", str(target)])
+    # maps only: the events step has its own tests (test_demo_data.py) at a small size
+    result = runner.invoke(app, ["demo", str(target), "--customers", "0"])
     assert result.exit_code == 0, result.output
     assert "Demo workspace ready" in result.output
     for name in DEMO_MAPS:
         assert name in result.output
         assert (target / "maps" / name).is_file()
 
-    again = runner.invoke(app, ["demo", str(target)])
+    again = runner.invoke(app, ["demo", str(target), "--customers", "0"])
     assert again.exit_code != 0
     assert isinstance(again.exception, DemoWorkspaceExists)
 
-    forced = runner.invoke(app, ["demo", str(target), "--force"])
+    forced = runner.invoke(app, ["demo", str(target), "--force", "--customers", "0"])
     assert forced.exit_code == 0, forced.output

@@ -3,6 +3,7 @@ record is lost (read = kept + duplicates + quarantined)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -236,3 +237,54 @@ def test_every_case_keeps_the_books(workspace: Workspace, tmp_path: Path) -> Non
     assert len(quarantined(workspace)) == 4  # the second run added no copies
     fields = [entry["field"] for entry in quarantined(workspace)]
     assert fields == ["channel", "ts", "revenue", "user_id"]
+
+
+GA4_DAY = Path(__file__).parent / "fixtures" / "events" / "ga4" / "events_20261101.json"
+
+
+def _ga4_rows() -> list[dict[str, object]]:
+    lines = GA4_DAY.read_text(encoding="utf-8").splitlines()
+    rows = []
+    for line in lines:
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # the fixture's own malformed line
+    return [row for row in rows if "event_timestamp" in row][:4]
+
+
+def test_ga4_rows_without_event_timestamp(workspace: Workspace, tmp_path: Path) -> None:
+    rows = _ga4_rows()
+    missing = {key: value for key, value in rows[1].items() if key != "event_timestamp"}
+    path = tmp_path / "events_20261102.json"
+    lines = [rows[0], missing, *rows[2:]]
+    path.write_text("".join(json.dumps(row) + "\n" for row in lines), encoding="utf-8")
+    summary = ingest(workspace, path, format="ga4")
+    assert summary.as_json() == {"read": 4, "kept": 3, "duplicates": 0, "quarantined": 1}
+    [entry] = quarantined(workspace)
+    assert (entry["row"], entry["line"]) == (2, 2)
+    assert str(entry["reason"]).startswith("event_timestamp is missing")
+    assert json.loads(str(entry["raw"]))["event_name"] == missing["event_name"]
+    assert summary.results[0].notes == [
+        f"{path}: 1 record(s) quarantined — see "
+        f"`journeykit quarantine list --batch {summary.results[0].batch_id}`"
+    ]
+
+
+def test_a_gzip_bomb_in_a_file_is_cut_out(workspace: Workspace, tmp_path: Path) -> None:
+    """A 64 MiB line inflated from 64 KiB is skipped in bounded reads; the good rows stay."""
+    rows = _ga4_rows()
+    path = tmp_path / "events_20261103.json.gz"
+    with gzip.open(path, "wb", compresslevel=9) as stream:
+        stream.write((json.dumps(rows[0]) + "\n").encode())
+        bomb = b"0" * (1 << 20)
+        for _ in range(64):  # no newline: one 64 MiB "line", over the 32 MiB line limit
+            stream.write(bomb)
+        stream.write(b"\n" + (json.dumps(rows[2]) + "\n").encode())
+    assert path.stat().st_size < 256 * 1024
+    summary = ingest(workspace, path, format="ga4")
+    assert summary.as_json() == {"read": 3, "kept": 2, "duplicates": 0, "quarantined": 1}
+    [entry] = quarantined(workspace)
+    assert entry["line"] == 2
+    assert "longer than 33554432 bytes; it was skipped" in str(entry["reason"])
+    assert len(str(entry["raw"])) <= 200

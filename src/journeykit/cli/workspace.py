@@ -44,6 +44,13 @@ def demo(
         int, typer.Option(min=0, help="Simulated customers for the demo events (0: maps only).")
     ] = 2_000,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the generator.")] = 42,
+    real: Annotated[
+        bool,
+        typer.Option(
+            help="Also ingest The Complete Journey and CDNOW (extra 'datasets'), each into its "
+            "own workspace under DIR/public-data/ so the shop's numbers stay the shop's."
+        ),
+    ] = False,
 ) -> None:
     """Create the demo workspace: German maps for all presets and map types, and shop events."""
     from journeykit.datasets.demo import create_demo_workspace
@@ -63,6 +70,21 @@ def demo(
             f"kept {totals['kept']:,}, duplicates {totals['duplicates']:,}, "
             f"quarantined {totals['quarantined']:,}"
         )
+    if real:
+        _load_real_data(workspace.root)
+
+
+def _load_real_data(root: Path) -> None:
+    from journeykit.datasets.demo_public import load_public_data
+
+    for load in load_public_data(root):
+        result = load.result
+        console.print(
+            f"{load.data_set.title}: [bold]{load.workspace.root}[/bold] — read {result.read:,}, "
+            f"kept {result.kept:,}, duplicates {result.duplicates:,}, "
+            f"quarantined {result.quarantined:,}"
+        )
+        console.print(f"  look at it: journeykit --workspace {load.workspace.root} events stats")
 
 
 def serve(

@@ -91,8 +91,16 @@ class AnalyticStore:
         return value.as_py()
 
     def insert(self, name: str, data: pa.Table) -> None:
-        """Append ``data`` (columns by name, in any order) to table ``name``."""
+        """Append ``data`` (columns by name, in any order) to table ``name``.
+
+        Where Arrow streams straight in (DuckDB), one ``INSERT … BY NAME`` over the registered
+        table: ibis' insert costs ~40 ms of schema look-ups and SQL building per call, which
+        dominated ingesting many small files.
+        """
         if data.num_rows == 0:
+            return
+        if self.engine.streams:
+            _insert_arrow(self.backend.con, name, data)
             return
         target = list(self.table(name).columns)
         with quiet_upstream():
@@ -334,6 +342,15 @@ _CONNECTORS: dict[str, Callable[[AnalyticUrl], BaseBackend]] = {
     "duckdb": _connect_duckdb,
     "pyspark": _connect_spark,
 }
+
+
+def _insert_arrow(con: Any, name: str, data: pa.Table) -> None:
+    view = f"_jk_insert_{name}"
+    con.register(view, data)
+    try:
+        con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {view}').fetchall()
+    finally:
+        con.unregister(view)
 
 
 def _append_streamed(

@@ -141,13 +141,18 @@ def _links(found: pa.Table, batch_id: str) -> pa.Table:
             "event_id": found["event_id"],
             "event_name": found["event_name"],
             "event_ts": found["event_ts"].cast(IDENTITY_LINKS_SCHEMA.field("event_ts").type),
-            "batch_id": pa.array([batch_id] * count, pa.string()),
-            "linked_at": pa.array(
-                [datetime.now(UTC)] * count, IDENTITY_LINKS_SCHEMA.field("linked_at").type
+            "batch_id": _repeat(batch_id, count, pa.string()),
+            "linked_at": _repeat(
+                datetime.now(UTC), count, IDENTITY_LINKS_SCHEMA.field("linked_at").type
             ),
         },
         schema=IDENTITY_LINKS_SCHEMA,
     )
+
+
+def _repeat(value: object, count: int, kind: pa.DataType) -> pa.Array:
+    """``value`` ``count`` times, without a Python list of that length (links can be millions)."""
+    return pa.repeat(pa.scalar(value, kind), count)
 
 
 def _not_yet_quarantined(store: AnalyticStore, rejects: pa.Table, source_file: str) -> pa.Table:
@@ -183,15 +188,15 @@ def _quarantine(rejected: pa.Table, batch_id: str, origin: Origin) -> pa.Table:
     return pa.table(
         {
             "quarantine_id": ids,
-            "batch_id": pa.array([batch_id] * count, pa.string()),
-            "source_file": pa.array([origin.source_file] * count, pa.string()),
+            "batch_id": _repeat(batch_id, count, pa.string()),
+            "source_file": _repeat(origin.source_file, count, pa.string()),
             "row": rows,
             "line": rejected["line"],
             "field": rejected["field"],
             "reason": rejected["reason"],
             "raw": rejected["raw"],
-            "ts": pa.array([now] * count, QUARANTINE_SCHEMA.field("ts").type),
-            "status": pa.array(["open"] * count, pa.string()),
+            "ts": _repeat(now, count, QUARANTINE_SCHEMA.field("ts").type),
+            "status": _repeat("open", count, pa.string()),
         },
         schema=QUARANTINE_SCHEMA,
     )
