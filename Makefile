@@ -6,7 +6,7 @@ JK := $(VENV)/bin/journeykit
 DEMO_DIR ?= demo-workspace
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core poppler-utils openjdk-17-jre-headless
+APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core poppler-utils openjdk-17-jre-headless postgresql
 
 .PHONY: install system-deps demo test lint typecheck pytest bench schema clean
 
@@ -14,7 +14,7 @@ APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core poppler-utils openjdk
 # browser); Java 17 runs local PySpark for the Spark backend tests.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi dejavu || ! command -v java >/dev/null \
-	    || ! command -v pdftoppm >/dev/null; then \
+	    || ! command -v pdftoppm >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
 	fi

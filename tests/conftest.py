@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["postgres_server"]  # the session PostgreSQL server fixture
+
 TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
 FIXTURES = TESTS / "fixtures"

@@ -13,8 +13,9 @@ from typing import Annotated
 
 import typer
 
+from journeykit.cli.analytics import register_analytics_commands
 from journeykit.cli.events import register_event_commands
-from journeykit.cli.flows import flows_app
+from journeykit.cli.flows import flows_app, worker_command
 from journeykit.cli.keys import keys_app
 from journeykit.cli.maps import map_app
 from journeykit.cli.output import error_console
@@ -31,8 +32,10 @@ app = typer.Typer(
 app.add_typer(map_app, name="map")
 app.add_typer(keys_app, name="keys")
 app.add_typer(flows_app, name="flows")
+app.command("worker")(worker_command)
 register_workspace_commands(app)
 register_event_commands(app)
+register_analytics_commands(app)
 
 
 @app.callback()

@@ -188,4 +188,130 @@ def schema() -> None:
     typer.echo(json.dumps(flow_json_schema(), ensure_ascii=False, indent=2))
 
 
-__all__ = ["flows_app"]
+# --- engine: simulate and worker --------------------------------------------------------------
+
+
+def _valid_flows(ctx: typer.Context) -> list[Any]:
+    """Every flow of the workspace; any invalid flow stops the command with its problems."""
+    _, _, problems, _, flows = _checked(ctx, None)
+    if problems:
+        raise JourneykitError(
+            f"{len(problems)} problem(s) in the workspace's flows — fix them first "
+            "(journeykit flows validate shows them)",
+            problems,
+        )
+    return list(flows.values())
+
+
+@flows_app.command("simulate")
+def simulate(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="First day of events (YYYY-MM-DD, workspace zone).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Day after the last one (YYYY-MM-DD, exclusive).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Run the flows over past events with a simulated clock: entered, converted, messages."""
+    from journeykit.analytics.timespans import parse_day
+    from journeykit.flows.simulate import simulate_workspace
+
+    workspace = workspace_from(ctx)
+    zone = workspace.settings.workspace.timezone
+    start = parse_day(since, zone, flag="--since") if since else None
+    end = parse_day(until, zone, flag="--until") if until else None
+    report = simulate_workspace(workspace, _valid_flows(ctx), start, end)
+    if as_json:
+        print_json(report)
+        return
+    console.print(
+        f"{report['events']} event(s) from {report['since']} to {report['until']}",
+        markup=False,
+        soft_wrap=True,
+    )
+    table = Table(title="Simulated flows")
+    for column in ("flow", "entered", "converted", "holdout", "holdout converted", "messages"):
+        table.add_column(column, overflow="fold")
+    for row in report["flows"]:
+        messages = ", ".join(f"{m['step']}: {m['sent']}" for m in row["messages"])
+        table.add_row(
+            row["id"],
+            str(row["treated"]["entered"]),
+            str(row["treated"]["converted"]),
+            str(row["holdout"]["entered"]),
+            str(row["holdout"]["converted"]),
+            messages or "—",
+        )
+    console.print(table)
+
+
+def worker_command(
+    ctx: typer.Context,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 2.0,
+    smtp: Annotated[
+        str | None,
+        typer.Option(
+            help="SMTP server HOST:PORT for email (else $JOURNEYKIT_SMTP; none: no sends)."
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None, typer.Option("--from", help="From address (else $JOURNEYKIT_SMTP_FROM).")
+    ] = None,
+    shop_url: Annotated[str, typer.Option(help="The shop's URL as templates show it.")] = "",
+) -> None:
+    """Run due flow steps and send their messages until stopped (SIGTERM ends after the step)."""
+    import os
+    from zoneinfo import ZoneInfo
+
+    from journeykit.flows.channels.email import EmailChannel, Shop, SmtpSettings
+    from journeykit.flows.clock import SystemClock
+    from journeykit.flows.dispatch import Channel
+    from journeykit.flows.engine import FlowEngine
+    from journeykit.flows.feed import AnalyticHistory
+    from journeykit.flows.state import flows_engine
+    from journeykit.flows.worker import TickResult, run_worker
+
+    workspace = workspace_from(ctx)
+    settings = workspace.settings
+    engine = FlowEngine(
+        flows_engine(workspace),
+        _valid_flows(ctx),
+        SystemClock(),
+        zone=ZoneInfo(settings.workspace.timezone),
+        defaults=settings.flows,
+        history=AnalyticHistory(workspace),
+    )
+    channels: dict[str, Channel] = {}
+    server = smtp or os.environ.get("JOURNEYKIT_SMTP")
+    if server:
+        host, _, port = server.rpartition(":")
+        if not host or not port.isdigit():
+            raise typer.BadParameter(f"'{server}' is not HOST:PORT", param_hint="--smtp")
+        address = (
+            sender
+            or os.environ.get("JOURNEYKIT_SMTP_FROM")
+            or f"{settings.workspace.name}@localhost"
+        )
+        channels["email"] = EmailChannel(
+            SmtpSettings(host, int(port), address),
+            workspace.templates_dir,
+            Shop(settings.workspace.name, shop_url),
+        )
+
+    def report(result: TickResult) -> None:
+        if result.events or result.advanced or result.sent or result.failed:
+            error_console.print(
+                f"events {result.events} · entered {result.entered} · steps {result.advanced} · "
+                f"sent {result.sent} · failed {result.failed}",
+                markup=False,
+                highlight=False,
+            )
+
+    error_console.print(f"worker {engine.owner} started; stop with Ctrl-C or SIGTERM")
+    run_worker(workspace, engine, channels, interval=interval, on_tick=report)
+    error_console.print("worker stopped")
+
+
+__all__ = ["flows_app", "worker_command"]

@@ -224,4 +224,16 @@ def kpis(
     console.print(table)
 
 
+@map_app.command("coverage")
+def coverage(
+    ctx: typer.Context,
+    map_ref: Annotated[str, typer.Argument(metavar="MAP", help="Map id or file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Events and revenue no touchpoint matches, top unmatched events, overlapping rules."""
+    from journeykit.cli.analytics import map_coverage
+
+    map_coverage(workspace_from(ctx), map_ref, as_json=as_json)
+
+
 __all__ = ["MapInvalid", "map_app", "map_to_yaml"]

@@ -1,0 +1,87 @@
+"""Reading events for the engine from the analytic store, briefly.
+
+DuckDB allows one writer process at a time (docs/events.md, "locking"), and ingest or the
+collector's flusher may need it; so the store is opened for one query and closed again, never held
+across a worker's loop. The customer of an event is its ``customer_id``, else ``user_id``, else
+``anonymous_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from journeykit.flows.engine import FlowEvent
+from journeykit.flows.model import HistoryCondition
+from journeykit.store import open_analytic
+
+if TYPE_CHECKING:
+    from journeykit.workspace import Workspace
+
+COLUMNS = ("event_id", "ts", "customer_id", "user_id", "anonymous_id", "name", "properties")
+
+
+def read_events(
+    workspace: Workspace,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    names: set[str] | None = None,
+) -> list[FlowEvent]:
+    """Events with ``since <= ts < until`` (either bound open), optionally only ``names``."""
+    with open_analytic(workspace) as store:
+        events = store.table("events")
+        query = events.select(*COLUMNS)
+        if since is not None:
+            query = query.filter(events.ts >= since)
+        if until is not None:
+            query = query.filter(events.ts < until)
+        if names is not None:
+            query = query.filter(events.name.isin(sorted(names)))
+        rows = store.fetch(query.order_by([events.ts, events.event_id])).to_pylist()
+    return [event for row in rows if (event := _event(row)) is not None]
+
+
+def _event(row: dict[str, Any]) -> FlowEvent | None:
+    customer = row["customer_id"] or row["user_id"] or row["anonymous_id"]
+    if not customer:
+        return None
+    try:
+        properties = json.loads(row["properties"]) if row["properties"] else {}
+    except json.JSONDecodeError:
+        properties = {}
+    return FlowEvent(
+        row["event_id"],
+        row["ts"],
+        customer,
+        row["name"],
+        properties if isinstance(properties, dict) else {},
+    )
+
+
+class AnalyticHistory:
+    """Event history for condition steps, counted in the analytic store (opened per question).
+
+    The worker uses it so that a condition sees the customer's whole history, not only what this
+    process has read; ``simulate`` and tests use ``engine.MemoryHistory`` instead.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def count(
+        self, customer_id: str, condition: HistoryCondition, since: datetime | None, until: datetime
+    ) -> int:
+        from journeykit.analytics.rules import condition_predicate
+
+        with open_analytic(self.workspace, migrate=False) as store:
+            events = store.table("events")
+            customer = events.customer_id.fill_null(events.user_id).fill_null(events.anonymous_id)
+            query = events.filter(
+                customer == customer_id, events.name == condition.event, events.ts <= until
+            )
+            if since is not None:
+                query = query.filter(query.ts >= since)
+            for where in condition.where:
+                query = query.filter(condition_predicate(query.properties, where).fill_null(False))
+            return int(store.scalar(query.count()))
