@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,11 +16,14 @@ from journeykit.maps import yamlio
 from journeykit.maps.diff import diff_maps
 from journeykit.maps.io import format_map_text, load_map, map_to_yaml, save_map
 from journeykit.maps.kpis import CATALOG
-from journeykit.maps.model import MapType
+from journeykit.maps.model import JourneyMap, MapType
 from journeykit.maps.new import new_map
 from journeykit.maps.presets import Preset
 from journeykit.maps.schema import map_json_schema
 from journeykit.maps.validate import MapInvalid, slugify
+
+if TYPE_CHECKING:
+    from journeykit.maps.render.overlay import Overlay
 
 map_app = typer.Typer(help="Journey maps: new, validate, fmt, diff, render, schema, kpis.")
 
@@ -160,19 +163,66 @@ def render(
         typer.Option("--format", help="svg, html, png or pdf (default: from -o)."),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Label language (default: the map's).")] = None,
+    live: Annotated[
+        bool,
+        typer.Option(help="Draw numbers from the events: KPI actuals, customers, emotions."),
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="With --live: first day (YYYY-MM-DD, workspace zone).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="With --live: day after the period (exclusive).")
+    ] = None,
 ) -> None:
     """Render a map as SVG, standalone HTML (print-ready), PNG or PDF."""
     from journeykit.maps.render import render_to_file
 
     journey_map = load_map(path)
+    if (since or until) and not live:
+        raise typer.BadParameter("only with --live", param_hint="--since/--until")
     chosen = output_format or _format_from_suffix(output)
     language = lang or journey_map.language
     if language not in ("de", "en"):
         raise typer.BadParameter(
             f"'{language}' is not a language — use 'de' or 'en'", param_hint="--lang"
         )
-    render_to_file(journey_map, chosen.value, output, language)
+    overlay = _live_overlay(ctx, journey_map, since, until) if live else None
+    render_to_file(journey_map, chosen.value, output, language, overlay=overlay)
     console.print(f"Wrote {output}")
+
+
+def _live_overlay(
+    ctx: typer.Context, journey_map: JourneyMap, since: str | None, until: str | None
+) -> Overlay:
+    """The map's overlay from the workspace's events in the period; fails on no events."""
+    from journeykit.analytics.live import in_period, live_overlay
+    from journeykit.analytics.timespans import parse_day
+    from journeykit.store import open_analytic
+
+    workspace = workspace_from(ctx)
+    zone = workspace.settings.workspace.timezone
+    start = parse_day(since, zone, flag="--since") if since else None
+    end = parse_day(until, zone, flag="--until") if until else None
+    with open_analytic(workspace) as store:
+        events = store.table("events")
+        if not store.scalar(in_period(events, start, end).count()):
+            raise NoLiveEvents(bool(since or until))
+        return live_overlay(events, journey_map, since=start, until=end)
+
+
+class NoLiveEvents(JourneykitError):
+    """``--live`` found no events to measure the map on."""
+
+    def __init__(self, period: bool) -> None:
+        where = "in the period --since/--until" if period else "at all"
+        hint = (
+            "widen --since/--until"
+            if period
+            else "load events with `journeykit ingest FILE` (or try `journeykit demo`)"
+        )
+        message = f"the workspace's analytic store has no events {where}"
+        problem = Problem(None, None, None, "--live", message, hint)
+        super().__init__(f"--live: {message} — {hint}", [problem])
 
 
 def _format_from_suffix(output: Path) -> RenderFormat:
