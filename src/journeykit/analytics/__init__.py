@@ -18,6 +18,7 @@ from journeykit.analytics.journeys import (
     overlapping_touchpoints,
     sessionize,
 )
+from journeykit.analytics.live import live_overlay
 from journeykit.analytics.paths import PathCount, Paths, paths
 from journeykit.analytics.retention import (
     CohortRetention,
@@ -50,6 +51,7 @@ __all__ = [
     "coverage",
     "funnel",
     "label_events",
+    "live_overlay",
     "overlapping_touchpoints",
     "paths",
     "repeat_purchase_curve",
