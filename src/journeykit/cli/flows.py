@@ -314,4 +314,111 @@ def worker_command(
     error_console.print("worker stopped")
 
 
+# --- lift and status --------------------------------------------------------------------------
+
+
+@flows_app.command("status")
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Per flow: runs by status, messages by outbox status, active runs at each step."""
+    from journeykit.flows.state import flows_engine
+    from journeykit.flows.status import flow_status
+
+    workspace = workspace_from(ctx)
+    _, _, _, _, flows = _checked(ctx, None)
+    db = flows_engine(workspace)
+    try:
+        with db.connect() as connection:
+            rows = flow_status(connection, [flow.id for flow in flows.values()])
+    finally:
+        db.dispose()
+    if as_json:
+        print_json({"flows": rows})
+        return
+    table = Table(title="Flow status")
+    for column in ("flow", "runs", "messages", "active runs at step"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"], _tally(row["runs"]), _tally(row["messages"]), _tally(row["steps"]) or "—"
+        )
+    console.print(table)
+
+
+def _tally(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items() if count)
+
+
+@flows_app.command("lift")
+def lift(
+    ctx: typer.Context,
+    flow_id: Annotated[str, typer.Argument(metavar="FLOW", help="Id of the flow.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Treated against holdout: conversion rates, lift and revenue per run with 95 % CIs."""
+    from journeykit.errors import suggestion
+    from journeykit.flows.lift import compute_lift
+    from journeykit.flows.state import flows_engine
+    from journeykit.flows.status import flow_runs, run_outcomes
+
+    workspace = workspace_from(ctx)
+    _, _, _, _, flows = _checked(ctx, None)
+    known = {flow.id: flow for flow in flows.values()}
+    if flow_id not in known:
+        hint = suggestion(flow_id, sorted(known))
+        raise JourneykitError(
+            f"no flow '{flow_id}' in {workspace.flows_dir}",
+            [Problem(str(workspace.flows_dir), None, None, "FLOW", f"no flow '{flow_id}'", hint)],
+        )
+    db = flows_engine(workspace)
+    try:
+        with db.connect() as connection:
+            runs = flow_runs(connection, flow_id)
+    finally:
+        db.dispose()
+    result = compute_lift(flow_id, run_outcomes(workspace, known[flow_id], runs))
+    if as_json:
+        print_json(result.to_json())
+        return
+    _print_lift(result.to_json())
+
+
+def _print_lift(data: dict[str, Any]) -> None:
+    table = Table(title=f"Lift of {data['flow']}")
+    for column in ("group", "runs", "converted", "rate", "revenue per run"):
+        table.add_column(column)
+    for group in ("treated", "holdout"):
+        row = data[group]
+        table.add_row(
+            group,
+            str(row["runs"]),
+            str(row["converted"]),
+            _number(row["rate"], unit="%"),
+            _number(row["revenue_per_run"]),
+        )
+    console.print(table)
+    for label, key, unit in (
+        ("absolute lift", "absolute_lift", "pp"),
+        ("relative lift", "relative_lift", "%"),
+        ("revenue per run, difference", "revenue_difference", ""),
+    ):
+        interval = data[f"{key}_ci"]
+        ci = (
+            f" (95 % CI {_number(interval[0], unit=unit)} to {_number(interval[1], unit=unit)})"
+            if interval
+            else ""
+        )
+        console.print(f"{label}: {_number(data[key], unit=unit)}{ci}", markup=False)
+    console.print(f"verdict: {data['verdict']} — {data['rule']}", markup=False, soft_wrap=True)
+
+
+def _number(value: float | None, *, unit: str = "") -> str:
+    """A fraction as percent (``%``) or percentage points (``pp``); other numbers as they are."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f} {unit}" if unit else f"{value:.2f}"
+
+
 __all__ = ["flows_app", "worker_command"]
