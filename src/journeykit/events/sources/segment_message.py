@@ -29,10 +29,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import MappingProxyType
 
 from journeykit.errors import suggestion
-from journeykit.events.sources._json import TooDeep, dumps, merge_reserved
+from journeykit.events.sources._exact_json import exact_dumps
+from journeykit.events.sources._json import TooDeep, merge_reserved
 from journeykit.maps.vocab import Channel, Device, normalise_device
 
 SEGMENT_TYPES: tuple[str, ...] = ("track", "page", "screen", "identify", "group", "alias")
@@ -100,6 +102,22 @@ def normalise_event_name(event: str) -> str:
     e-commerce v1 names map to v2 (``Completed Order`` → ``order_completed``). A name with no
     letters or digits is kept as sent.
     """
+    if type(event) is str and len(event) <= _CACHED_NAME_LENGTH:
+        return _normalised(event)
+    return _normalise_name(event)
+
+
+_CACHED_NAME_LENGTH = 200
+"""Longer names are normalised each time, so odd senders cannot fill the cache with megabytes."""
+
+
+@lru_cache(maxsize=4096)
+def _normalised(event: str) -> str:
+    """Cached: a site sends a handful of event names, and the regular expressions cost ~4 µs."""
+    return _normalise_name(event)
+
+
+def _normalise_name(event: str) -> str:
     words = _WORD.findall(_CAMEL_BOUNDARY.sub(" ", event.strip()))
     snake = "_".join(word.lower() for word in words)
     return V1_EVENT_NAMES.get(snake, snake) or event.strip()
@@ -157,7 +175,7 @@ def message_device(context: Mapping[str, object]) -> str | None:
         return Device.TABLET.value
     if kind in ("ios", "android"):
         return Device.MOBILE.value
-    known = normalise_device(kind)
+    known = normalise_device(kind) if kind else None
     if isinstance(known, Device):
         return known.value
     agent = (_text(context.get("userAgent")) or "").lower()
@@ -169,7 +187,7 @@ def message_device(context: Mapping[str, object]) -> str | None:
 
 
 def _row(message: Mapping[str, object]) -> Row:
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):
         raise _Invalid("message", f"is {type(message).__name__}, expected a JSON object")
     kind = _kind(message)
     user_id = _identifier(message, "userId")
@@ -204,7 +222,7 @@ def _properties_text(
     reserved: dict[str, object],
 ) -> str:
     try:
-        return dumps(_properties(kind, properties, context, reserved))
+        return exact_dumps(_properties(kind, properties, context, reserved))
     except TooDeep as error:
         raise _Invalid("properties", str(error), "flatten the properties") from None
 
@@ -323,13 +341,16 @@ def _time(message: Mapping[str, object], field: str) -> datetime | None:
     value = message.get(field)
     if value is None:
         return None
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         raise _Invalid(field, f"is {type(value).__name__}, expected text", _TIME_HINT)
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise _Invalid(field, f"'{value}' is not an ISO-8601 time", _TIME_HINT) from None
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is UTC:  # a 'Z' or '+00:00' time: ``astimezone`` would return it unchanged
+        return moment
+    if zone is None:
         return moment.replace(tzinfo=UTC)
     try:
         return moment.astimezone(UTC)
@@ -341,6 +362,8 @@ def _identifier(message: Mapping[str, object], field: str) -> str | None:
     value = message.get(field)
     if value is None:
         return None
+    if type(value) is str:
+        return value.strip() or None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _Invalid(field, f"is {type(value).__name__}, expected text")
     text = str(value).strip()
@@ -352,6 +375,8 @@ def _object(message: Mapping[str, object], field: str) -> Mapping[str, object]:
     value = message.get(field)
     if value is None:
         return {}
+    if type(value) is dict:
+        return value
     if not isinstance(value, Mapping):
         raise _Invalid(field, f"is {type(value).__name__}, expected a JSON object")
     return value
@@ -359,10 +384,16 @@ def _object(message: Mapping[str, object], field: str) -> Mapping[str, object]:
 
 def _mapping(values: Mapping[str, object], key: str) -> Mapping[str, object]:
     value = values.get(key)
+    if type(value) is dict:
+        return value
+    if value is None:  # ``isinstance`` against the ABC is slow, and absent is the common case
+        return {}
     return value if isinstance(value, Mapping) else {}
 
 
 def _text(value: object) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
     if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     text = str(value).strip()
