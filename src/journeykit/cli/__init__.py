@@ -32,10 +32,10 @@ app = typer.Typer(
 app.add_typer(map_app, name="map")
 app.add_typer(keys_app, name="keys")
 app.add_typer(flows_app, name="flows")
-app.command("worker")(worker_command)
 register_workspace_commands(app)
 register_event_commands(app)
 register_analytics_commands(app)
+app.command("worker")(worker_command)
 
 
 @app.callback()
