@@ -76,9 +76,10 @@ class AnalyticHistory:
 
         with open_analytic(self.workspace, migrate=False) as store:
             events = store.table("events")
-            customer = events.customer_id.fill_null(events.user_id).fill_null(events.anonymous_id)
-            query = events.filter(
-                customer == customer_id, events.name == condition.event, events.ts <= until
+            query = events.filter(  # ingest always resolves customer_id
+                events.customer_id == customer_id,
+                events.name == condition.event,
+                events.ts <= until,
             )
             if since is not None:
                 query = query.filter(query.ts >= since)
