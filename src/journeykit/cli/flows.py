@@ -191,18 +191,6 @@ def schema() -> None:
 # --- engine: simulate and worker --------------------------------------------------------------
 
 
-def _valid_flows(ctx: typer.Context) -> list[Any]:
-    """Every flow of the workspace; any invalid flow stops the command with its problems."""
-    _, _, problems, _, flows = _checked(ctx, None)
-    if problems:
-        raise JourneykitError(
-            f"{len(problems)} problem(s) in the workspace's flows — fix them first "
-            "(journeykit flows validate shows them)",
-            problems,
-        )
-    return list(flows.values())
-
-
 @flows_app.command("simulate")
 def simulate(
     ctx: typer.Context,
@@ -216,13 +204,14 @@ def simulate(
 ) -> None:
     """Run the flows over past events with a simulated clock: entered, converted, messages."""
     from journeykit.analytics.timespans import parse_day
+    from journeykit.flows.runtime import workspace_flows
     from journeykit.flows.simulate import simulate_workspace
 
     workspace = workspace_from(ctx)
     zone = workspace.settings.workspace.timezone
     start = parse_day(since, zone, flag="--since") if since else None
     end = parse_day(until, zone, flag="--until") if until else None
-    report = simulate_workspace(workspace, _valid_flows(ctx), start, end)
+    report = simulate_workspace(workspace, workspace_flows(workspace), start, end)
     if as_json:
         print_json(report)
         return
@@ -262,43 +251,19 @@ def worker_command(
     shop_url: Annotated[str, typer.Option(help="The shop's URL as templates show it.")] = "",
 ) -> None:
     """Run due flow steps and send their messages until stopped (SIGTERM ends after the step)."""
-    import os
-    from zoneinfo import ZoneInfo
-
-    from journeykit.flows.channels.email import EmailChannel, Shop, SmtpSettings
-    from journeykit.flows.clock import SystemClock
-    from journeykit.flows.dispatch import Channel
-    from journeykit.flows.engine import FlowEngine
-    from journeykit.flows.feed import AnalyticHistory
-    from journeykit.flows.state import flows_engine
+    from journeykit.flows.runtime import (
+        EmailTarget,
+        workspace_channels,
+        workspace_engine,
+        workspace_flows,
+    )
     from journeykit.flows.worker import TickResult, run_worker
 
     workspace = workspace_from(ctx)
-    settings = workspace.settings
-    engine = FlowEngine(
-        flows_engine(workspace),
-        _valid_flows(ctx),
-        SystemClock(),
-        zone=ZoneInfo(settings.workspace.timezone),
-        defaults=settings.flows,
-        history=AnalyticHistory(workspace),
-    )
-    channels: dict[str, Channel] = {}
-    server = smtp or os.environ.get("JOURNEYKIT_SMTP")
-    if server:
-        host, _, port = server.rpartition(":")
-        if not host or not port.isdigit():
-            raise typer.BadParameter(f"'{server}' is not HOST:PORT", param_hint="--smtp")
-        address = (
-            sender
-            or os.environ.get("JOURNEYKIT_SMTP_FROM")
-            or f"{settings.workspace.name}@localhost"
-        )
-        channels["email"] = EmailChannel(
-            SmtpSettings(host, int(port), address),
-            workspace.templates_dir,
-            Shop(settings.workspace.name, shop_url),
-        )
+    engine = workspace_engine(workspace, workspace_flows(workspace))
+    if smtp is not None and not smtp.rpartition(":")[2].isdigit():
+        raise typer.BadParameter(f"'{smtp}' is not HOST:PORT", param_hint="--smtp")
+    channels = workspace_channels(workspace, EmailTarget(smtp, sender, shop_url))
 
     def report(result: TickResult) -> None:
         if result.events or result.advanced or result.sent or result.failed:
