@@ -6,6 +6,7 @@ run on the ``engine`` fixture (a DuckDB file and local PySpark) and must agree.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -118,6 +119,57 @@ def test_funnel_agrees_with_reference(
     assert {g.value for g in result.groups} <= set(DEVICES)
 
 
+def latest_personas(log: list[dict[str, Any]]) -> dict[str, str]:
+    """Customer → persona of their latest event carrying one, in ``(ts, event_id)`` order."""
+    found: dict[str, str] = {}
+    for row in sorted(log, key=lambda r: (r["ts"], r["event_id"])):
+        persona = json.loads(row["properties"] or "{}").get("traits", {}).get("persona")
+        if persona is not None:
+            found[row["customer_id"]] = persona
+    return found
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    log=logs(),
+    identifies=st.lists(
+        st.tuples(
+            st.sampled_from(("c1", "c2", "c3")),
+            st.sampled_from((-1, 0, 1, 60, 2000)),
+            st.sampled_from(("anna", "ben")),
+        ),
+        max_size=5,
+    ),
+    steps=st.lists(st.sampled_from(NAMES), min_size=1, max_size=3),
+)
+def test_persona_breakdown_agrees_with_reference(
+    duck: Duck,
+    log: list[dict[str, Any]],
+    identifies: list[tuple[str, int, str]],
+    steps: list[str],
+) -> None:
+    calls = [
+        event(c, minute, "identify", event_id=f"i{i}", traits={"persona": persona})
+        for i, (c, minute, persona) in enumerate(identifies)
+    ]
+    rows = log + calls
+    window = timedelta(days=1)
+    result = funnel(duck.load(rows), steps, window=window, by="persona")
+    personas = latest_personas(rows)
+    for group in result.groups or []:
+        expected = reference_funnel(
+            rows,
+            steps,
+            window,
+            attempts_where=lambda first, value=group.value: (
+                personas.get(first["customer_id"]) == value
+            ),
+        )
+        assert [s.customers for s in group.steps] == [r.customers for r in expected]
+    entered = {row["customer_id"] for row in log if row["name"] == steps[0]}
+    assert {g.value for g in result.groups or []} == {personas.get(c) for c in entered}
+
+
 LOOPS = [
     # c1 loops a→b→a→b→c; repeated a's add attempts, not customers
     event("c1", 0, "a"),
@@ -137,6 +189,10 @@ LOOPS = [
     event("c4", 0, "a"),
     event("c4", 0, "b", event_id="c4-z"),  # same instant, but sorts after "c4-a-0"
     event("c4", 60, "a", properties_plan="pro"),
+    # personas: c1's later identify wins; c2 carries it as a plain property; c3, c4 have none
+    event("c1", -5, "identify", traits={"persona": "anna"}),
+    event("c1", 20, "identify", traits={"persona": "ben"}),
+    event("c2", 9000, "page_viewed", persona="anna"),
 ]
 
 
@@ -166,6 +222,12 @@ def test_fixed_cases_agree_on_every_engine(loops_store: Any) -> None:
     assert [s.customers for s in aba.group("desktop").steps] == [2, 2, 2]
     later = funnel(events, ["a", "b"], since=T0 + timedelta(minutes=3))
     assert [s.customers for s in later.steps] == [3, 1]  # c1 from its third a, c3, c4
+    personas = funnel(events, ["a", "b", "c"], by="persona")
+    assert [(g.value, [s.customers for s in g.steps]) for g in personas.groups or []] == [
+        ("anna", [1, 0, 0]),
+        ("ben", [1, 1, 1]),
+        (None, [2, 1, 0]),
+    ]
 
 
 def step(

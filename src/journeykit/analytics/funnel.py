@@ -30,6 +30,7 @@ import ibis.expr.types as ir
 from journeykit.analytics._run import rows
 from journeykit.analytics.journeys import label_events
 from journeykit.analytics.properties import property_text
+from journeykit.analytics.traits import CUSTOMER_TRAITS, with_customer_trait
 from journeykit.errors import JourneykitError, Problem, suggestion
 from journeykit.events.schema import EVENT_FIELDS
 from journeykit.maps.model import JourneyMap
@@ -139,13 +140,16 @@ def funnel(
         events: the ``events`` table (or an expression with its columns).
         window: how long after an attempt's step-1 event later steps still count (inclusive).
         journey_map: needed for the touchpoint and stage levels.
-        by: breakdown field: an event column (``device``, ``channel`` …) or ``properties.<path>``;
-            a customer counts in every group where they have an attempt.
+        by: breakdown field: an event column (``device``, ``channel`` …), ``properties.<path>``
+            or a customer trait (``persona``: the latest one the customer's events carry, see
+            ``analytics.traits``); a customer counts in every group where they have an attempt.
         since, until: only step-1 events with ``since <= ts < until`` start attempts; later
             steps may fall after ``until`` (within the window).
     """
     _check(steps, window, level, journey_map, by)
     table = events if level == "event" else label_events(events, _need(journey_map))
+    if by in CUSTOMER_TRAITS:
+        table = with_customer_trait(table, by)
     attempts = attempt_depths(table, LEVEL_COLUMNS[level], steps, window, by, since, until)
     overall = _summaries(attempts, len(steps), grouped=False)
     entered, step_rows = overall.get(None, (0, _empty(len(steps))))
@@ -353,10 +357,11 @@ def _check(
         )
     if level not in LEVEL_COLUMNS:
         raise FunnelInvalid("--level", f"unknown level '{level}'", suggestion(level, LEVEL_COLUMNS))
-    if by is not None and not by.startswith(PROPERTY_PREFIX) and by not in BREAKDOWN_COLUMNS:
-        hint = suggestion(by, BREAKDOWN_COLUMNS)
+    fields = (*BREAKDOWN_COLUMNS, *CUSTOMER_TRAITS)
+    if by is not None and not by.startswith(PROPERTY_PREFIX) and by not in fields:
+        hint = suggestion(by, fields)
         raise FunnelInvalid(
-            "--by", f"'{by}' is not an event field", f"{hint}, or properties.<name>"
+            "--by", f"'{by}' is not an event field or trait", f"{hint}, or properties.<name>"
         )
     if level != "event":
         _check_against_map(steps, level, _need(journey_map))
