@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select, text
 
 from journeykit.store import (
+    AnalyticStore,
     ExtraMissing,
     Migration,
     MigrationSet,
@@ -155,6 +156,23 @@ def test_memory_store_is_shared_within_the_process() -> None:
     with open_analytic("duckdb://") as store:
         ids = store.fetch(store.table("ingest_batches"))["batch_id"].to_pylist()
     assert "m1" in ids
+
+
+def test_analyses_get_room_and_ingest_stays_bounded(tmp_path: Path) -> None:
+    from journeykit.events.ingest.pipeline import IngestSession, options_for
+    from journeykit.workspace import init_workspace
+
+    def limit(store: AnalyticStore) -> str:
+        return str(store.backend.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0])
+
+    workspace = init_workspace(tmp_path / "ws")
+    with open_analytic(workspace) as store:
+        assert limit(store) == "1.8 GiB"  # 2 GB: big sorts stay in memory
+    with IngestSession(workspace, options_for(workspace)) as session:
+        assert limit(session.store) == "488.2 MiB"  # 512 MB
+    with open_analytic(f"duckdb:///{tmp_path / 'x.duckdb'}?memory_limit=1GB") as store:
+        store.bound_for_writes()
+        assert limit(store) == "953.6 MiB"  # the URL's own limit wins
 
 
 def test_transactions_roll_back_on_error(tmp_path: Path) -> None:

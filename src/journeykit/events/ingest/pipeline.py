@@ -130,6 +130,7 @@ class IngestSession:
         if self._store is None:
             assert isinstance(self.target, Workspace)
             self._store = self._resources.enter_context(open_analytic(self.target))
+            self._store.bound_for_writes()
         return self._store
 
     @property
