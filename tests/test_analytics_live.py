@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -87,6 +87,10 @@ def test_overlay_numbers_on_the_whole_log(tmp_path: Path, shop_map: JourneyMap) 
     }
     assert overlay.touchpoint_volumes == {"produkt": 3, "kasse": 1, "umfrage": 2}
     assert overlay.measured == {"retention": pytest.approx(0.5)}  # (+2 + −1) / 2
+    # consideration c1 c2 c4, of whom c1 buys later; c1 buys and answers; c2 skips purchase
+    assert overlay.stage_customers == {"consideration": 3, "purchase": 1, "retention": 2}
+    assert overlay.stage_onward == {"consideration": 1, "purchase": 1}
+    assert overlay.period == (date(2024, 3, 1), date(2024, 3, 11))
 
 
 def test_overlay_numbers_in_a_period(tmp_path: Path, shop_map: JourneyMap) -> None:
@@ -96,6 +100,9 @@ def test_overlay_numbers_in_a_period(tmp_path: Path, shop_map: JourneyMap) -> No
     # only the surveys and c4's product view: no order events, so no revenue or conversion number
     assert overlay.kpi_actuals == {"retention": {"csat": 0.5}}
     assert overlay.touchpoint_volumes == {"produkt": 1, "kasse": 0, "umfrage": 2}
+    assert overlay.stage_customers == {"consideration": 1, "purchase": 0, "retention": 2}
+    assert overlay.stage_onward == {"consideration": 0, "purchase": 0}
+    assert overlay.period == (date(2024, 3, 3), date(2024, 3, 11))
 
 
 def test_surveys_off_the_scale_are_clipped(tmp_path: Path, shop_map: JourneyMap) -> None:
@@ -117,6 +124,8 @@ def test_render_live_writes_the_numbers_into_the_svg(tmp_path: Path) -> None:
     texts = _texts(out.read_text(encoding="utf-8"))
     assert {"Actual 25% ✗", "Actual €40 ✓", "Actual 50% ✗", "+0.5"} <= texts
     assert {"3 customers", "1 customers", "2 customers"} <= texts
+    assert {"3 customers · 33 % go on", "1 customers · 100 % go on", "2 customers"} <= texts
+    assert "Live · 2024-03-01 – 2024-03-11" in texts
     period = runner.invoke(app, [*args, "--since", "2024-03-02", "--until", "2024-03-12"])
     assert period.exit_code == 0, period.output
     assert "Actual €40 ✓" not in _texts(out.read_text(encoding="utf-8"))

@@ -64,6 +64,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # rendered maps: touchpoint cards, pain points, legend
     "touchpoint": {"de": "Touchpoint", "en": "Touchpoint"},
     "volume": {"de": "Kunden", "en": "customers"},
+    "onward": {"de": "weiter", "en": "go on"},
+    "live": {"de": "Live", "en": "Live"},
     "evidence": {"de": "Beleg", "en": "Evidence"},
     "persona.profile": {"de": "Steckbrief", "en": "Profile"},
     "legend.friction": {"de": "Reibungsart", "en": "Friction type"},

@@ -8,6 +8,9 @@ the coverage report show. Readings fixed here (and in docs/analytics.md, "Live m
   missing (``needs-events``) or without a denominator (``no-data``) shows its target alone;
 - a touchpoint's volume is the number of distinct customers with an event it matches (the
   renderer labels it "customers"); a touchpoint without a match rule shows none;
+- a stage's customers and how many of them go on to the next stage are ``stage_progress``'s
+  (reached with any event of the stage; on = an event of the next stage at or after the first);
+- the period shown as "live" is the first and last day of the events measured, in ``zone``;
 - a stage's measured emotion is the mean of the survey answers that match one of its
   touchpoints, each answer put on −2 … +2: CSAT 1–5 as ``score − 3``, NPS 0–10 as
   ``(score − 5) / 2.5``; stages without such answers keep the map's own value.
@@ -15,7 +18,7 @@ the coverage report show. Readings fixed here (and in docs/analytics.md, "Live m
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 
 import ibis
 import ibis.expr.types as ir
@@ -24,6 +27,7 @@ from journeykit.analytics._run import rows
 from journeykit.analytics.journeys import label_events
 from journeykit.analytics.properties import property_number
 from journeykit.analytics.stage_kpis import StageKpis, stage_kpis
+from journeykit.analytics.stage_progress import stage_progress
 from journeykit.maps.model import JourneyMap
 from journeykit.maps.render.overlay import Overlay
 
@@ -37,15 +41,35 @@ def live_overlay(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> Overlay:
-    """The overlay of ``journey_map`` measured on the events with ``since <= ts < until``."""
+    """The overlay of ``journey_map`` measured on the events with ``since <= ts < until``;
+    ``zone`` (the workspace's) dates the period shown."""
     period = in_period(events, since, until)
     labelled = label_events(period, journey_map)
+    progress = stage_progress(labelled, journey_map)
     return Overlay(
         measured=survey_emotions(labelled),
         kpi_actuals=kpi_actuals(stage_kpis(period, journey_map)),
         touchpoint_volumes=touchpoint_customers(labelled, journey_map),
+        stage_customers={step.stage: step.customers for step in progress},
+        stage_onward={s.stage: s.onward for s in progress if s.onward is not None},
+        period=measured_days(period, zone),
     )
+
+
+def measured_days(events: ir.Table, zone: tzinfo = UTC) -> tuple[date, date] | None:
+    """The first and last day of ``events`` in ``zone``; None when there are none."""
+    (span,) = rows(events.aggregate(first=events["ts"].min(), last=events["ts"].max()))
+    if span["first"] is None:
+        return None
+    return _day(span["first"], zone), _day(span["last"], zone)
+
+
+def _day(instant: datetime, zone: tzinfo) -> date:
+    """The day of an instant in ``zone`` (Spark hands back UTC instants without a zone)."""
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    return aware.astimezone(zone).date()
 
 
 def in_period(events: ir.Table, since: datetime | None, until: datetime | None) -> ir.Table:
@@ -100,4 +124,11 @@ def survey_emotions(labelled: ir.Table) -> dict[str, float]:
     }
 
 
-__all__ = ["SURVEY_SCALES", "in_period", "kpi_actuals", "live_overlay", "touchpoint_customers"]
+__all__ = [
+    "SURVEY_SCALES",
+    "in_period",
+    "kpi_actuals",
+    "live_overlay",
+    "measured_days",
+    "touchpoint_customers",
+]

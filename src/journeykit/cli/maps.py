@@ -195,6 +195,8 @@ def _live_overlay(
     ctx: typer.Context, journey_map: JourneyMap, since: str | None, until: str | None
 ) -> Overlay:
     """The map's overlay from the workspace's events in the period; fails on no events."""
+    from zoneinfo import ZoneInfo
+
     from journeykit.analytics.live import in_period, live_overlay
     from journeykit.analytics.timespans import parse_day
     from journeykit.store import open_analytic
@@ -207,7 +209,7 @@ def _live_overlay(
         events = store.table("events")
         if not store.scalar(in_period(events, start, end).count()):
             raise NoLiveEvents(bool(since or until))
-        return live_overlay(events, journey_map, since=start, until=end)
+        return live_overlay(events, journey_map, since=start, until=end, zone=ZoneInfo(zone))
 
 
 class NoLiveEvents(JourneykitError):

@@ -36,13 +36,18 @@ def header(x: float, y: float, width: float, ctx: Context) -> Drawn:
 
 
 def _meta_row(column: Column, ctx: Context) -> None:
-    """The map type as a dark pill, then the owner."""
+    """The map type as a dark pill, the "live" pill with the measured period, then the owner."""
     journey_map = ctx.journey_map
     kind = ctx.t(f"type.{journey_map.type.value}")
     top = column.cursor + 6
     meta = pill(column.x, top, kind, theme.SMALL_BOLD, theme.INK, theme.PAPER, column.width)
     column.drawn(meta.shapes)
     row_height = meta.height
+    if ctx.overlay.period is not None:
+        x = block_width(meta) + 8
+        live = pill(x, top, _live_label(ctx), theme.SMALL_BOLD, theme.GOOD, theme.PAPER, 400)
+        column.drawn(live.shapes)
+        meta = live
     if journey_map.owner:
         used = block_width(meta) - column.x + 12
         owner = Column(column.x + used, top + 2, column.width - used)
@@ -50,6 +55,14 @@ def _meta_row(column: Column, ctx: Context) -> None:
         column.drawn(owner.shapes)
         row_height = max(row_height, owner.height + 2)
     column.skip(6 + row_height)
+
+
+def _live_label(ctx: Context) -> str:
+    """ "Live · 01.01.2024 – 30.06.2024": the days whose events the numbers come from."""
+    assert ctx.overlay.period is not None
+    first, last = ctx.overlay.period
+    pattern = "%d.%m.%Y" if ctx.lang == "de" else "%Y-%m-%d"
+    return f"{ctx.t('live')} · {first.strftime(pattern)} – {last.strftime(pattern)}"
 
 
 def persona_card(x: float, y: float, width: float, persona: Persona, ctx: Context) -> Drawn:

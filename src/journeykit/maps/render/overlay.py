@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from journeykit.maps.model import JourneyMap
 
@@ -20,11 +21,17 @@ class Overlay:
         measured: stage id → measured emotion on −2 … +2; wins over ``stage.emotion.measured``.
         kpi_actuals: stage id → metric id → actual value (ratios as fractions, like targets).
         touchpoint_volumes: touchpoint id → how many customers reached it in the period.
+        stage_customers: stage id → customers who reached the stage in the period.
+        stage_onward: stage id → of those, how many went on to the next stage (not for the last).
+        period: the first and last day of the events measured; set, the map is marked "live".
     """
 
     measured: Mapping[str, float] = field(default_factory=dict)
     kpi_actuals: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     touchpoint_volumes: Mapping[str, int] = field(default_factory=dict)
+    stage_customers: Mapping[str, int] = field(default_factory=dict)
+    stage_onward: Mapping[str, int] = field(default_factory=dict)
+    period: tuple[date, date] | None = None
 
     def __post_init__(self) -> None:
         for stage_id, value in self.measured.items():

@@ -13,6 +13,7 @@ from journeykit.maps.render import theme
 from journeykit.maps.render.blocks import Column, Drawn
 from journeykit.maps.render.context import Context
 from journeykit.maps.render.grid import Grid, label_cell
+from journeykit.maps.render.numbers import format_number
 from journeykit.maps.render.scene import Box, Circle, Icon, Rect, Shape, Text
 
 INSET = 3.0
@@ -70,7 +71,23 @@ def _band(
         box = Box(x, column.y + 9.75 - font.line_height / 2, BADGE, font.line_height)
         extra.append(Text(box, (str(index + 1),), font, ctx.colour(index), "middle"))
         column.text(stage.name, theme.HEADING, theme.PAPER, indent=BADGE + 8)
+    reach = reach_text(stage.id, ctx)
+    if reach:
+        column.text(reach, theme.SMALL_BOLD, theme.PAPER, gap=4)
     return column, extra
+
+
+def reach_text(stage_id: str, ctx: Context) -> str | None:
+    """ "1.234 Kunden · 62 % weiter": the stage's customers and the share going on to the next."""
+    customers = ctx.overlay.stage_customers.get(stage_id)
+    if customers is None:
+        return None
+    text = f"{format_number(customers, ctx.lang)} {ctx.t('volume')}"
+    onward = ctx.overlay.stage_onward.get(stage_id)
+    if onward is not None and customers:
+        share = format_number(100 * onward / customers, ctx.lang, 0)
+        text += f" · {share} % {ctx.t('onward')}"
+    return text
 
 
 def _description(grid: Grid, y: float, index: int, stage: Stage) -> Drawn:
