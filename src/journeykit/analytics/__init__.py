@@ -29,6 +29,7 @@ from journeykit.analytics.retention import (
     stage_distribution,
 )
 from journeykit.analytics.stage_kpis import KpiResult, StageKpis, stage_kpis
+from journeykit.analytics.stage_progress import StageStep, stage_progress
 from journeykit.analytics.transitions import TransitionMatrix, transitions
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "RepeatCurve",
     "StageDistribution",
     "StageKpis",
+    "StageStep",
     "TransitionMatrix",
     "UnmatchedName",
     "cohort_retention",
@@ -58,5 +60,6 @@ __all__ = [
     "sessionize",
     "stage_distribution",
     "stage_kpis",
+    "stage_progress",
     "transitions",
 ]
