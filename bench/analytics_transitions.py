@@ -14,6 +14,10 @@ process on the same data:
   DataFrame (Eventstream construction is timed: it is where the work happens; tracking is off);
 - ours, all stage KPIs of the demo map ``anna-ist`` (every catalog metric over the whole range).
 
+Ours runs twice: on the table in arrival order (as ingest leaves it) and on a copy rewritten in
+journey order by ``journeykit events optimize`` (``events.layout.optimize_events``) — the order
+the peers' DataFrame is in. The rewrite's own time is printed.
+
 The peers run in a separate interpreter (``--peers``, default ``/work/benchpeers/bin/python``:
 ``python -m venv /work/benchpeers && /work/benchpeers/bin/pip install pm4py retentioneering``);
 they are never a dependency of journeykit (pm4py is AGPL, retentioneering source-available). The
@@ -33,6 +37,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,6 +52,8 @@ SECTION_START = "<!-- analytics-transitions-bench:start -->"
 SECTION_END = "<!-- analytics-transitions-bench:end -->"
 DEMO_MAP = Path(__file__).parents[1] / "src/journeykit/datasets/demo_maps/anna-ist.yaml"
 PEER_TIMEOUT = 1800
+JOURNEY = "-journey"
+"""Suffix of a kind run on the copy in journey order."""
 
 GENERATE = """
 INSERT INTO events
@@ -112,13 +119,31 @@ print(json.dumps({"seconds": seconds, "cells": cells, "rss": rss}))
 """
 
 
-def generate(folder: Path, events: int) -> tuple[Path, Path]:
-    """The DuckDB store and the Parquet export the peers read (sorted in journey order)."""
+def generate(folder: Path, events: int) -> tuple[Path, Path, Path]:
+    """The DuckDB store in arrival order, a copy in journey order, and the Parquet export the
+    peers read (sorted in journey order)."""
+    path, parquet = folder / f"events-{events}.duckdb", folder / f"events-{events}.parquet"
+    journey = folder / f"events-{events}-journey.duckdb"
+    if not (path.exists() and parquet.exists()):
+        _generate(path, parquet, events)
+    if not journey.exists():
+        _journey_copy(path, journey)
+    return path, journey, parquet
+
+
+def _journey_copy(path: Path, journey: Path) -> None:
+    from journeykit.events.layout import optimize_events
     from journeykit.store import open_analytic
 
-    path, parquet = folder / f"events-{events}.duckdb", folder / f"events-{events}.parquet"
-    if path.exists() and parquet.exists():
-        return path, parquet
+    shutil.copyfile(path, journey)
+    with open_analytic(f"duckdb:///{journey}") as store:
+        done = optimize_events(store)
+    print(f"rewrote {done.events:,} events in journey order in {done.seconds:.1f} s", flush=True)
+
+
+def _generate(path: Path, parquet: Path, events: int) -> None:
+    from journeykit.store import open_analytic
+
     started = time.perf_counter()
     with open_analytic(f"duckdb:///{path}") as store:
         store.backend.raw_sql(GENERATE.format(events=events, customers=max(1, events // 20)))
@@ -128,7 +153,6 @@ def generate(folder: Path, events: int) -> tuple[Path, Path]:
             f"ORDER BY customer_id, ts, event_id) TO '{parquet}' (FORMAT parquet)"
         )
     print(f"generated {events:,} events in {time.perf_counter() - started:.1f} s", flush=True)
-    return path, parquet
 
 
 def worker(kind: str, path: Path) -> dict[str, Any]:
@@ -142,6 +166,7 @@ def worker(kind: str, path: Path) -> dict[str, Any]:
     with open_analytic(f"duckdb:///{path}") as store:
         events = store.table("events")
         started = time.perf_counter()
+        kind = kind.removesuffix(JOURNEY)
         if kind == "transitions":
             matrix = transitions(events)
             cells = {f"{t.source}\t{t.target}": t.count for t in matrix.transitions}
@@ -192,25 +217,31 @@ def summary(found: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure(events: int, runs: int, folder: Path, peers: str | None) -> dict[str, Any]:
-    path, parquet = generate(folder, events)
-    kinds = ["transitions", "kpis", "kpis-month"]
+    path, journey, parquet = generate(folder, events)
+    kinds = ["transitions", f"transitions{JOURNEY}", "kpis", f"kpis{JOURNEY}", "kpis-month"]
     if peers:
         kinds += ["pm4py", "retentioneering"]
     found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     for _ in range(runs):
         for kind in kinds:
             target = parquet if kind in ("pm4py", "retentioneering") else path
+            target = journey if kind.endswith(JOURNEY) else target
             found[kind].append(run(kind, target, peers or ""))
             print(kind, {k: v for k, v in found[kind][-1].items() if k != "cells"}, flush=True)
     row: dict[str, Any] = {"events": events, **{k: summary(v) for k, v in found.items()}}
     ours = row["transitions"]["cells"]
     row["transitions_total"] = sum(ours.values())
+    if row[f"transitions{JOURNEY}"].pop("cells") != ours:
+        raise SystemExit("transitions differ between the arrival and the journey order")
     for peer in ("pm4py", "retentioneering"):
         if peer in row and "error" not in row[peer]:
             row[peer]["same_counts"] = row[peer].pop("cells") == ours
             row[peer]["ratio"] = row[peer]["seconds"] / row["transitions"]["seconds"]
+            row[peer]["ratio_journey"] = (
+                row[peer]["seconds"] / row[f"transitions{JOURNEY}"]["seconds"]
+            )
     row["transitions"].pop("cells")
-    for kind in ("kpis", "kpis-month"):
+    for kind in ("kpis", f"kpis{JOURNEY}", "kpis-month"):
         row[kind].pop("cells", None)
     print(json.dumps(row), flush=True)
     return row
@@ -222,7 +253,9 @@ def _cell(result: dict[str, Any] | None) -> str:
     if "error" in result:
         return f"failed ({result['error']})"
     same = "" if "same_counts" not in result else (" ✓" if result["same_counts"] else " ≠")
-    ratio = f" ({result['ratio']:.1f}× ours)" if "ratio" in result else ""
+    ratio = ""
+    if "ratio" in result:
+        ratio = f" ({result['ratio']:.1f}× / {result['ratio_journey']:.1f}× ours)"
     failed = f" ({result['failed_runs']} run(s) failed)" if result.get("failed_runs") else ""
     rss = result["rss"] / 2**20
     return f"{result['seconds']:.2f} s{ratio}{same}, {rss:,.0f} MiB{failed}"
@@ -234,17 +267,20 @@ def table(rows: list[dict[str, Any]], runs: int) -> str:
         f"`bench/analytics_transitions.py`, measured {time.strftime('%Y-%m-%d')}, median of "
         f"{runs} runs, each in a fresh process (load average {load:.1f} at the end; the machine "
         "has 2 CPUs shared with other work). Times are the call only; MiB = peak RSS of the "
-        "process. ✓ = the peer's directly-follows counts equal ours cell by cell.",
+        "process. ✓ = the peer's directly-follows counts equal ours cell by cell. *arrival*: "
+        "the table as ingest leaves it; *journey*: after `journeykit events optimize`; a peer's "
+        "ratio reads (× ours in arrival order / × ours in journey order).",
         "",
-        "| events | transitions (ours) | pm4py `discover_dfg` | retentioneering "
-        "`transition_graph_data` | all stage KPIs of `anna-ist` | … also per month |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| events | transitions, arrival | transitions, journey | pm4py `discover_dfg` | "
+        "retentioneering `transition_graph_data` | all stage KPIs of `anna-ist`, arrival | "
+        "… journey | … per month, arrival |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['events']:,} | {_cell(r['transitions'])} | {_cell(r.get('pm4py'))} "
-            f"| {_cell(r.get('retentioneering'))} | {_cell(r['kpis'])} "
-            f"| {_cell(r['kpis-month'])} |"
+            f"| {r['events']:,} | {_cell(r['transitions'])} | {_cell(r[f'transitions{JOURNEY}'])} "
+            f"| {_cell(r.get('pm4py'))} | {_cell(r.get('retentioneering'))} | {_cell(r['kpis'])} "
+            f"| {_cell(r[f'kpis{JOURNEY}'])} | {_cell(r['kpis-month'])} |"
         )
     lines += [
         "",

@@ -12,7 +12,7 @@ from journeykit.cli.output import console, error_console, print_json, workspace_
 
 FORMATS = "auto, csv, parquet, jsonl, ga4, segment, shopify-orders"
 
-events_app = typer.Typer(help="Events in the analytic store: stats.")
+events_app = typer.Typer(help="Events in the analytic store: stats, optimize.")
 quarantine_app = typer.Typer(help="Records that could not be ingested: list, show, retry.")
 identity_app = typer.Typer(help="Identity resolution: which ids are one customer, and why.")
 
@@ -74,6 +74,26 @@ def stats(
         return
     for key, value in numbers.items():
         console.print(f"{key:>12}  {value if value is not None else '—'}", highlight=False)
+
+
+@events_app.command("optimize")
+def optimize(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Rewrite the events table in journey order (customer, time): analyses read it faster."""
+    from journeykit.events.layout import optimize_events
+    from journeykit.store import open_analytic
+
+    status = error_console.status("Rewriting the events in journey order …")
+    with open_analytic(workspace_from(ctx)) as store, status:
+        done = optimize_events(store)
+    if as_json:
+        print_json(done.as_json())
+    elif done.clustered:
+        console.print(f"{done.events:,} events rewritten in journey order in {done.seconds:.1f} s")
+    else:
+        console.print("This store's engine keeps no row order of its own: nothing to do")
 
 
 @quarantine_app.command("list")
