@@ -89,7 +89,9 @@ def funnel_command(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option(help="Break down by an event field (device, channel …), persona or properties.NAME."),
+        typer.Option(
+            help="Break down by an event field (device, channel …), persona or properties.NAME."
+        ),
     ] = None,
     since: Annotated[
         str | None, typer.Option(help="First day of the period (YYYY-MM-DD, workspace zone).")
