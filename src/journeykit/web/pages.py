@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from journeykit.i18n import Language
 from journeykit.maps.render import render_svg
+from journeykit.web.analytics_runs import NoEvents, live_overlay_of
 from journeykit.web.catalog import MapEntry, MapNotFound
 from journeykit.web.language import request_language
 from journeykit.web.lookup import Catalog, MapId
@@ -46,18 +47,32 @@ def index(request: Request, catalog: Catalog, lang: Lang) -> HTMLResponse:
 
 
 @router.get("/maps/{map_id}", response_class=HTMLResponse)
-def map_page(request: Request, map_id: MapId, catalog: Catalog, lang: Lang) -> HTMLResponse:
-    """One map drawn inline, with print and download; its problems when it does not load."""
+def map_page(
+    request: Request, map_id: MapId, catalog: Catalog, lang: Lang, live: bool = False
+) -> HTMLResponse:
+    """One map drawn inline, with print and download; its problems when it does not load.
+
+    ``?live=1`` draws the live map: KPI actuals, customers per touchpoint and stage, the share
+    going on to the next stage, measured emotions — from all events of the workspace."""
     try:
         entry = catalog.find(map_id)
     except MapNotFound as error:
         missing = {"map_id": map_id, "hint": error.hint}
         return page(request, "not_found.html", lang, missing, status_code=404)
     summary = map_summary(entry, catalog)
-    svg = render_svg(entry.journey_map, lang) if entry.journey_map and entry.valid else None
+    valid = entry.journey_map if entry.journey_map and entry.valid else None
+    overlay, no_events = None, False
+    if valid is not None and live:
+        try:
+            overlay = live_overlay_of(catalog.workspace, valid)
+        except NoEvents:
+            no_events = True
+    svg = render_svg(valid, lang, overlay=overlay) if valid is not None else None
     context: dict[str, object] = {
         "entry": summary,
         "svg": svg,
+        "live": overlay is not None,
+        "no_events": no_events,
         "downloads": [(kind, f"{_href(entry)}.{kind}?lang={lang}") for kind in DOWNLOADS],
     }
     return page(request, "map.html", lang, context)
