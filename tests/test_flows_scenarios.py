@@ -141,3 +141,33 @@ def test_html_escapes_profile_values(tmp_path: Path) -> None:
     )
     assert "<script>" not in parts["html"] and "&lt;script&gt;" in parts["html"]
     assert "<script>x</script>" in parts["txt"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_survey_mails_answer_in_one_click_and_buttons_are_tracked(
+    tmp_path: Path, language: str
+) -> None:
+    context = FlowContext(tmp_path / "templates", None, None)
+    create_flow("NPS", Scenario.NPS_SURVEY, language, tmp_path / "flows", context)
+    create_flow("Review", Scenario.REVIEW_REQUEST, language, tmp_path / "flows", context)
+    answers: list[tuple[int, str]] = []
+    clicks: list[str] = []
+
+    def survey_url(score: int, survey: str = "nps") -> str:
+        answers.append((score, survey))
+        return f"https://shop.test/t/s/x?score={score}"
+
+    def track_click(url: str) -> str:
+        clicks.append(url)
+        return "https://shop.test/t/c/x"
+
+    tracked = {**SAMPLE_CONTEXT, "survey_url": survey_url, "track_click": track_click}
+    templates = tmp_path / "templates"
+    nps = render_message(templates, "nps-survey", language, MessageChannel.EMAIL, tracked)
+    assert [a for a in answers if a[1] == "nps"] == [(n, "nps") for n in range(11)] * 2  # txt, html
+    for score in (0, 10):
+        assert f'href="https://shop.test/t/s/x?score={score}"' in nps["html"]
+        assert f"{score}: https://shop.test/t/s/x?score={score}" in nps["txt"]
+    review = render_message(templates, "review-request", language, MessageChannel.EMAIL, tracked)
+    assert clicks and all(url.startswith("https://www.lumen-linen.de/") for url in clicks)
+    assert 'href="https://shop.test/t/c/x"' in review["html"]

@@ -179,6 +179,8 @@ def test_openapi_documents_the_api_and_downloads(client: TestClient) -> None:
     expected |= {f"/maps/{{map_id}}.{kind}" for kind in ("svg", "png", "pdf", "html", "yaml")}
     collector = {f"/v1/{kind}" for kind in ("track", "identify", "page", "screen", "group")}
     expected |= collector | {"/v1/alias", "/v1/batch"}
+    expected |= {"/api/flows", "/api/flows/{flow_id}", "/api/flows/{flow_id}/lift"}
+    expected |= {"/api/flows/bounces"}
     assert set(paths) == expected  # pages are not part of the API
     responses = paths["/api/maps/{map_id}"]["get"]["responses"]
     assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith(

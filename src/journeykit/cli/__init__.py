@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from journeykit.cli.analytics import register_analytics_commands
+from journeykit.cli.consent import consent_app
 from journeykit.cli.events import register_event_commands
 from journeykit.cli.flows import flows_app, worker_command
 from journeykit.cli.keys import keys_app
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(map_app, name="map")
 app.add_typer(keys_app, name="keys")
 app.add_typer(flows_app, name="flows")
+app.add_typer(consent_app, name="consent")
 register_workspace_commands(app)
 register_event_commands(app)
 register_analytics_commands(app)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from journeykit.cli.output import console, workspace_from
+from journeykit.cli.output import console, error_console, workspace_from
 from journeykit.maps.presets import Preset
-from journeykit.workspace import init_workspace
+from journeykit.workspace import Workspace, init_workspace
+
+if TYPE_CHECKING:
+    from journeykit.flows.background import BackgroundWorker
 
 
 def register_workspace_commands(app: typer.Typer) -> None:
@@ -91,15 +94,44 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run a flow worker in the server (default: on for the demo workspace only).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the web pages and the JSON API of the workspace."""
+    """Serve the web pages, the JSON API and the collector of the workspace."""
     import uvicorn
 
     from journeykit.web.app import create_app
 
     workspace = workspace_from(ctx)
-    console.print(f"Serving {workspace.root} at http://{host}:{port}  (Ctrl+C stops)")
-    uvicorn.run(create_app(workspace), host=host, port=port, log_level="warning")
+    url = f"http://{host}:{port}"
+    console.print(f"Serving {workspace.root} at {url}  (Ctrl+C stops)")
+    flow_worker = _flow_worker(workspace, url) if _wants_worker(workspace, worker) else None
+    app = create_app(workspace, worker=flow_worker)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _wants_worker(workspace: Workspace, flag: bool | None) -> bool:
+    """``--worker``/``--no-worker`` as given, else on for the workspace ``journeykit demo`` made."""
+    if flag is not None:
+        return flag
+    from journeykit.datasets.demo import DEMO_NAME
+
+    return workspace.settings.workspace.name == DEMO_NAME
+
+
+def _flow_worker(workspace: Workspace, url: str) -> BackgroundWorker:
+    from journeykit.flows.background import BackgroundWorker
+    from journeykit.flows.runtime import EmailTarget
+
+    def announce(line: str) -> None:
+        error_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    return BackgroundWorker(workspace, EmailTarget(public_url=url), announce=announce)
 
 
 def _language(value: str) -> Literal["de", "en"]:

@@ -68,10 +68,31 @@ def create_demo_workspace(directory: Path | str, *, force: bool = False) -> Work
     settings_path.write_text(settings_toml(DEMO_NAME, DEMO_LANGUAGE, DEMO_PRESET), encoding="utf-8")
     for name, text in texts.items():
         (root / "maps" / name).write_text(text, encoding="utf-8")
+    _write_demo_flows(root)
     return load_workspace(root)
 
 
+#: The flows the demo ships (name → scenario), run by the worker of ``journeykit serve``.
+DEMO_FLOWS = (
+    ("Warenkorb-Erinnerung", "abandoned-cart"),
+    ("NPS-Umfrage", "nps-survey"),
+    ("Rückgewinnung", "win-back"),
+)
+
+
+def _write_demo_flows(root: Path) -> None:
+    """The demo's flows and their German templates (a flow file of the demo is replaced, the
+    user's edited templates are kept)."""
+    from journeykit.flows.scenarios import Scenario, create_flow
+    from journeykit.flows.validate import workspace_context
+
+    context = workspace_context(root / "maps", root / "templates")
+    for name, scenario in DEMO_FLOWS:
+        create_flow(name, Scenario(scenario), DEMO_LANGUAGE, root / "flows", context, force=True)
+
+
 __all__ = [
+    "DEMO_FLOWS",
     "DEMO_MAPS",
     "DEMO_NAME",
     "DemoWorkspaceExists",

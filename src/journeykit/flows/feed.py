@@ -9,14 +9,17 @@ across a worker's loop. The customer of an event is its ``customer_id``, else ``
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from journeykit.flows.engine import FlowEvent
+from journeykit.flows.history import FlowEvent
 from journeykit.flows.model import HistoryCondition
 from journeykit.store import open_analytic
 
 if TYPE_CHECKING:
+    from journeykit.store import AnalyticStore
     from journeykit.workspace import Workspace
 
 COLUMNS = ("event_id", "ts", "customer_id", "user_id", "anonymous_id", "name", "properties")
@@ -60,29 +63,71 @@ def _event(row: dict[str, Any]) -> FlowEvent | None:
 
 
 class AnalyticHistory:
-    """Event history for condition steps, counted in the analytic store (opened per question).
+    """Event history for condition steps and segments, counted in the analytic store.
 
     The worker uses it so that a condition sees the customer's whole history, not only what this
-    process has read; ``simulate`` and tests use ``engine.MemoryHistory`` instead.
+    process has read; ``simulate`` and tests use ``engine.MemoryHistory`` instead. Inside
+    ``session()`` (one batch of runs) the store is opened at the first question and kept open
+    until the batch ends; outside a session each question opens it briefly.
     """
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+        self._stack: ExitStack | None = None
+        self._store: AnalyticStore | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[AnalyticHistory]:
+        """Keep the store open (once it is needed) until the block ends."""
+        if self._stack is not None:  # nested: the outer session owns the store
+            yield self
+            return
+        with ExitStack() as stack:
+            self._stack = stack
+            try:
+                yield self
+            finally:
+                self._stack, self._store = None, None
 
     def count(
         self, customer_id: str, condition: HistoryCondition, since: datetime | None, until: datetime
     ) -> int:
+        found = self.counts(condition, since, until, [customer_id])
+        return found.get(customer_id, 0)
+
+    def counts(
+        self,
+        condition: HistoryCondition,
+        since: datetime | None,
+        until: datetime,
+        customers: Sequence[str] | None = None,
+    ) -> dict[str, int]:
+        """Matching events per customer (all customers, or only ``customers``), one query."""
         from journeykit.analytics.rules import condition_predicate
 
-        with open_analytic(self.workspace, migrate=False) as store:
+        with self._open() as store:
             events = store.table("events")
             query = events.filter(  # ingest always resolves customer_id
-                events.customer_id == customer_id,
                 events.name == condition.event,
                 events.ts <= until,
+                events.customer_id.notnull(),
             )
+            if customers is not None:
+                query = query.filter(query.customer_id.isin(list(customers)))
             if since is not None:
                 query = query.filter(query.ts >= since)
             for where in condition.where:
                 query = query.filter(condition_predicate(query.properties, where).fill_null(False))
-            return int(store.scalar(query.count()))
+            grouped = query.group_by("customer_id").aggregate(n=query.count())
+            rows = store.fetch(grouped).to_pylist()
+        return {str(row["customer_id"]): int(row["n"]) for row in rows}
+
+    @contextmanager
+    def _open(self) -> Iterator[AnalyticStore]:
+        if self._stack is None:
+            with open_analytic(self.workspace, migrate=False) as store:
+                yield store
+            return
+        if self._store is None:
+            self._store = self._stack.enter_context(open_analytic(self.workspace, migrate=False))
+        yield self._store

@@ -10,15 +10,15 @@ problem at once, like maps.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from journeykit.flows.durations import Duration, TimeOfDay
-from journeykit.maps.model import Condition, Id, Name, Scalar, SegmentRule, Strict, Text
+from journeykit.maps.model import Condition, Id, Name, Scalar, Strict, Text
 
 FORMAT_VERSION = 1
 EXIT = "exit"
@@ -70,6 +70,43 @@ class ReentryPolicy(StrEnum):
 # --- triggers -------------------------------------------------------------------------------
 
 
+class HistoryCondition(Strict):
+    """Event history: how often the customer did ``event`` (optionally within a recent window)."""
+
+    event: Name
+    where: list[Condition] = Field(default_factory=list)
+    min_count: int = Field(default=1, ge=0)
+    max_count: int | None = Field(default=None, ge=0, description="0 = never did it.")
+    within: Duration | None = Field(default=None, description="Only count the last … (e.g. 90d).")
+
+    @model_validator(mode="after")
+    def _range(self) -> HistoryCondition:
+        if self.max_count is not None and self.max_count < self.min_count:
+            raise PydanticCustomError(
+                "count_range",
+                "max_count {high} is below min_count {low} — no customer can match; "
+                "set min_count: 0 to test that the event did not happen",
+                {"high": self.max_count, "low": self.min_count},
+            )
+        return self
+
+
+class Segment(Strict):
+    """Who is in a segment: traits and event history, in the language of condition steps."""
+
+    combine: Literal["all", "any"] = "all"
+    traits: list[Condition] = Field(default_factory=list)
+    events: list[HistoryCondition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Segment:
+        if not self.traits and not self.events:
+            raise PydanticCustomError(
+                "segment", "a segment needs 'traits' or 'events' — add who belongs to it"
+            )
+        return self
+
+
 class EventTrigger(Strict):
     """Start a run when the customer does ``event`` (and every ``where`` predicate holds)."""
 
@@ -79,20 +116,51 @@ class EventTrigger(Strict):
 
 
 class SegmentTrigger(Strict):
-    """Start a run when the customer enters a segment (traits and/or behaviour)."""
+    """Start a run when the customer enters a segment: its conditions become true for a customer
+    for whom they were false at the previous check (checked at most every ``every``)."""
 
     type: Literal["segment"]
-    segment: SegmentRule
+    segment: Segment
+    every: Duration = Field(
+        default=timedelta(minutes=15),
+        description="How often the segment is checked, e.g. '15m' (at least 1m).",
+        json_schema_extra={"default": "15m"},
+    )
+
+    @field_validator("every")
+    @classmethod
+    def _not_too_often(cls, value: timedelta) -> timedelta:
+        return _check_interval(value)
 
 
 class DateTrigger(Strict):
-    """Start a run on a date held in a profile trait, shifted by ``offset_days`` (e.g. birthday)."""
+    """Start a run on a date held in a profile trait, shifted by ``offset_days`` (e.g. birthday),
+    at the local time ``at`` in the customer's time zone; once a year with ``yearly``."""
 
     type: Literal["date"]
     property: Name = Field(description="Profile trait holding a date (YYYY-MM-DD).")
     offset_days: int = Field(default=0, ge=-365, le=365, description="-3 = three days before.")
     at: TimeOfDay = Field(default=time(9, 0), description="Local time of day to start the run.")
     yearly: bool = Field(default=True, description="Repeat every year (birthdays, anniversaries).")
+    every: Duration = Field(
+        default=timedelta(minutes=1),
+        description="How often the dates are checked (a run starts at most this late).",
+        json_schema_extra={"default": "1m"},
+    )
+
+    @field_validator("every")
+    @classmethod
+    def _not_too_often(cls, value: timedelta) -> timedelta:
+        return _check_interval(value)
+
+
+def _check_interval(every: timedelta) -> timedelta:
+    if every < timedelta(minutes=1):
+        raise PydanticCustomError(
+            "check_interval",
+            "a trigger is checked at most every minute — write 'every: 1m' or longer",
+        )
+    return every
 
 
 Trigger = Annotated[EventTrigger | SegmentTrigger | DateTrigger, Field(discriminator="type")]
@@ -120,27 +188,6 @@ class Reentry(Strict):
 
 
 # --- steps ----------------------------------------------------------------------------------
-
-
-class HistoryCondition(Strict):
-    """Event history: how often the customer did ``event`` (optionally within a recent window)."""
-
-    event: Name
-    where: list[Condition] = Field(default_factory=list)
-    min_count: int = Field(default=1, ge=0)
-    max_count: int | None = Field(default=None, ge=0, description="0 = never did it.")
-    within: Duration | None = Field(default=None, description="Only count the last … (e.g. 90d).")
-
-    @model_validator(mode="after")
-    def _range(self) -> HistoryCondition:
-        if self.max_count is not None and self.max_count < self.min_count:
-            raise PydanticCustomError(
-                "count_range",
-                "max_count {high} is below min_count {low} — no customer can match; "
-                "set min_count: 0 to test that the event did not happen",
-                {"high": self.max_count, "low": self.min_count},
-            )
-        return self
 
 
 class _Step(Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from journeykit.errors import JourneykitError, Problem
@@ -20,8 +21,13 @@ from journeykit.flows.state import flows_engine
 from journeykit.flows.validate import flow_files, validate_flow_file, workspace_context
 from journeykit.workspace import Workspace
 
+if TYPE_CHECKING:
+    from journeykit.flows.tracking import Tracker
+    from journeykit.flows.unsubscribe import UnsubscribeLinks
+
 ENV_SMTP = "JOURNEYKIT_SMTP"
 ENV_SMTP_FROM = "JOURNEYKIT_SMTP_FROM"
+ENV_PUBLIC_URL = "JOURNEYKIT_PUBLIC_URL"
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class EmailTarget:
     server: str | None = None
     sender: str | None = None
     shop_url: str = ""
+    public_url: str | None = None  # where this server is reached: tracking links (else env)
 
 
 def workspace_flows(workspace: Workspace) -> list[Flow]:
@@ -68,22 +75,46 @@ def workspace_engine(
 
 
 def workspace_channels(workspace: Workspace, email: EmailTarget) -> dict[str, Channel]:
-    """The channels that can deliver: email once an SMTP server is named (flag or env)."""
+    """The channels that can deliver: email once an SMTP server is named (flag or env); SMS,
+    push and webhooks for each of ``[flows.sms]``, ``[flows.push]``, ``[flows.webhook]``."""
+    from journeykit.flows.channels.configured import WithRetry, http_channels
     from journeykit.flows.channels.email import EmailChannel, Shop, SmtpSettings
 
     channels: dict[str, Channel] = {}
+    name, flows = workspace.settings.workspace.name, workspace.settings.flows
     server = email.server or os.environ.get(ENV_SMTP)
+    tracker = None
+    if server or flows.sms or flows.push:  # only messages with templates have tracking links
+        tracker = _tracker(workspace, email.public_url or os.environ.get(ENV_PUBLIC_URL))
     if server:
         host, _, port = server.rpartition(":")
         if not host or not port.isdigit():
             raise JourneykitError(
                 f"'{server}' is not an SMTP server — give it as HOST:PORT, e.g. localhost:25"
             )
-        name = workspace.settings.workspace.name
         sender = email.sender or os.environ.get(ENV_SMTP_FROM) or f"{name}@localhost"
-        channels["email"] = EmailChannel(
+        mail = EmailChannel(
             SmtpSettings(host, int(port), sender),
             workspace.templates_dir,
             Shop(name, email.shop_url),
+            tracker,
+            _unsubscribe_links(workspace, tracker),
         )
+        channels["email"] = WithRetry(mail, flows.retry)
+    shop = Shop(name, email.shop_url)
+    channels.update(http_channels(flows, workspace.templates_dir, shop, tracker))
     return channels
+
+
+def _unsubscribe_links(workspace: Workspace, tracker: Tracker | None) -> UnsubscribeLinks | None:
+    """One-click unsubscribe links under the same public address as the tracking links."""
+    from journeykit.flows.unsubscribe import UnsubscribeLinks
+
+    return UnsubscribeLinks(tracker.base_url, workspace) if tracker else None
+
+
+def _tracker(workspace: Workspace, public_url: str | None) -> Tracker | None:
+    """Tracking links under ``public_url`` (none without one: links stay plain, no pixel)."""
+    from journeykit.flows.tracking import Tracker, workspace_signer
+
+    return Tracker(public_url, workspace_signer(workspace)) if public_url else None

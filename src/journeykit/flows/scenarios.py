@@ -20,6 +20,7 @@ from typing import Any
 from journeykit.errors import JourneykitError
 from journeykit.flows.model import Flow, MessageChannel
 from journeykit.flows.templates import PARTS, template_name
+from journeykit.flows.tracking import SURVEYS
 from journeykit.flows.validate import FlowContext, validate_flow_text
 from journeykit.maps import yamlio
 from journeykit.maps.validate import slugify
@@ -61,12 +62,26 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "event": {"product": "Halbleinen-Bettwäsche natur", "category": "bettwaesche-halbleinen"},
     "shop": {"name": "Lumen & Linen", "url": "https://www.lumen-linen.de"},
     "unsubscribe_url": "https://www.lumen-linen.de/u/preview",
+    "track_click": lambda url: url,
+    "survey_url": lambda score, survey="nps": (
+        f"https://www.lumen-linen.de/t/s/preview?score={score}"
+    ),
 }
 _FOOTER = {
     "de": "Sie erhalten diese E-Mail von {{ shop.name }}. Abmelden: {{ unsubscribe_url }}",
     "en": "You receive this email from {{ shop.name }}. Unsubscribe: {{ unsubscribe_url }}",
 }
 _JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
+_SCALE_LEGEND = {
+    "nps": {
+        "de": "0 = unwahrscheinlich · 10 = äußerst wahrscheinlich",
+        "en": "0 = not at all likely · 10 = extremely likely",
+    },
+    "csat": {
+        "de": "1 = sehr unzufrieden · 5 = sehr zufrieden",
+        "en": "1 = very dissatisfied · 5 = very satisfied",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -112,23 +127,55 @@ def template_files(template_id: str, language: str) -> dict[str, str]:
 def _parts(spec: Mapping[str, Any], channel: MessageChannel, language: str) -> dict[str, str]:
     paragraphs: list[str] = list(spec["paragraphs"])
     button = spec.get("button")
+    scale = spec.get("scale")
     text = "\n\n".join(paragraphs)
     if channel is MessageChannel.EMAIL:
+        if scale:
+            links = "\n".join(f"{n}: {{{{ survey_url({n}, '{scale}') }}}}" for n in _scores(scale))
+            text += f"\n\n{links}\n({_SCALE_LEGEND[scale][language]})"
         if button:
-            text += f"\n\n{button['label']}: {button['url']}"
+            text += f"\n\n{button['label']}: {_tracked(button['url'])}"
         text += f"\n\n-- \n{_FOOTER[language]}"
     parts = {"subject": str(spec["subject"]) + "\n", "txt": text + "\n"}
     if channel is MessageChannel.EMAIL:
-        parts["html"] = _html(paragraphs, button, language)
+        parts["html"] = _html(paragraphs, button, scale, language)
     return parts
 
 
-def _html(paragraphs: list[str], button: Mapping[str, str] | None, language: str) -> str:
+def _scores(scale: str) -> range:
+    low, high = SURVEYS[scale]
+    return range(low, high + 1)
+
+
+def _tracked(url: str) -> str:
+    """``url`` (text with Jinja2 expressions) as a click-tracked link: ``{{ track_click(…) }}``."""
+    pieces = [piece for piece in _JINJA.split(url) if piece]
+    terms = [piece[2:-2].strip() if _JINJA.fullmatch(piece) else _quoted(piece) for piece in pieces]
+    return "{{ track_click(" + " ~ ".join(terms) + ") }}"
+
+
+def _quoted(text: str) -> str:
+    """A Jinja2 string literal in single quotes (the HTML attribute around it uses double)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _html(
+    paragraphs: list[str], button: Mapping[str, str] | None, scale: str | None, language: str
+) -> str:
     """A small, inline-styled HTML body (mail clients ignore style sheets)."""
     body = "".join(f"    <p>{_escape(p)}</p>\n" for p in paragraphs)
+    if scale:
+        cells = "".join(
+            f'<a href="{{{{ survey_url({n}, \'{scale}\') }}}}" style="display:inline-block;'
+            f"width:34px;padding:8px 0;margin:0 2px 4px 0;text-align:center;background:#2f5d50;"
+            f'color:#fff;border-radius:4px;text-decoration:none">{n}</a>'
+            for n in _scores(scale)
+        )
+        legend = html.escape(_SCALE_LEGEND[scale][language])
+        body += f'    <p>{cells}</p>\n    <p style="color:#555;font-size:12px">{legend}</p>\n'
     if button:
         body += (
-            f'    <p><a href="{_escape(button["url"])}" style="background:#2f5d50;color:#fff;'
+            f'    <p><a href="{_tracked(button["url"])}" style="background:#2f5d50;color:#fff;'
             f'padding:10px 18px;border-radius:4px;text-decoration:none">'
             f"{_escape(button['label'])}</a></p>\n"
         )

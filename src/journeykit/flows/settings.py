@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from journeykit.flows.channel_settings import PushSection, SmsSection, WebhookSection
 from journeykit.flows.model import Cap, Flow, MessageChannel, OnCap, Period, QuietHours
+from journeykit.flows.retry import RetryPolicy
 
 
 def _default_caps() -> list[Cap]:
@@ -34,6 +36,19 @@ class FlowsSection(BaseModel):
         default_factory=_default_caps, description="Messages per channel and local period."
     )
     on_cap: OnCap = Field(default=OnCap.POSTPONE, description="What a capped message does.")
+    require_consent: bool = Field(
+        default=True,
+        description="Marketing email, SMS and push only with consent (ledger or consent_<channel> "
+        "trait); false only for tests and imports that checked consent elsewhere.",
+    )
+    retry: RetryPolicy = Field(
+        default_factory=RetryPolicy, description="Backoff and attempts of failed deliveries."
+    )
+    sms: SmsSection | None = Field(default=None, description="SMS provider (none: SMS waits).")
+    push: PushSection | None = Field(default=None, description="Push provider (none: waits).")
+    webhook: WebhookSection | None = Field(
+        default=None, description="Present: webhook steps are sent (none: they wait)."
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@
   dispatchers deliver rows afterwards and record ``flow_deliveries``.
 - ``flow_traits``: traits written by ``update_profile`` steps (until profiles have a store).
 - ``flow_watermarks``: how far the engine has read the analytic ``events`` table.
+- ``flow_consent``: the append-only consent ledger (``flows.consent``).
 
 Created by the ``flows`` migration set (a later change is a new numbered step).
 """
@@ -170,8 +171,65 @@ def _create_v1(connection: Connection) -> None:
     metadata.create_all(connection)
 
 
+# Segment and date triggers (version 2): who is in each segment-triggered flow's segment now, and
+# when each segment or date trigger was last checked (the window a date occurrence must fall in).
+segment_members = Table(
+    "flow_segment_members",
+    metadata,
+    Column("flow_id", String(64), primary_key=True),
+    Column("customer_id", String(255), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
+trigger_checks = Table(
+    "flow_trigger_checks",
+    metadata,
+    Column("flow_id", String(64), primary_key=True),
+    Column("checked_at", UtcDateTime, nullable=False),
+)
+
+
+def _create_v2(connection: Connection) -> None:
+    segment_members.create(connection, checkfirst=True)
+    trigger_checks.create(connection, checkfirst=True)
+
+
+# Consent (version 3): the append-only ledger of ``flows.consent`` — one row per change of a
+# customer's consent to a channel and topic; never updated or deleted.
+consent_ledger = Table(
+    "flow_consent",
+    metadata,
+    Column("id", RowId, primary_key=True),
+    Column("customer_id", String(255), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # granted | withdrawn | pending
+    Column("legal_basis", String(32), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("text_version", String(64)),
+    Column("note", Text),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+Index(
+    "ix_flow_consent_subject",
+    consent_ledger.c.customer_id,
+    consent_ledger.c.channel,
+    consent_ledger.c.topic,
+    consent_ledger.c.id,
+)
+
+
+def _create_v3(connection: Connection) -> None:
+    consent_ledger.create(connection, checkfirst=True)
+
+
 FLOW_MIGRATIONS: MigrationSet[Connection] = MigrationSet(
-    "flows", [Migration(1, "runs, timers, outbox, deliveries, traits, watermarks", _create_v1)]
+    "flows",
+    [
+        Migration(1, "runs, timers, outbox, deliveries, traits, watermarks", _create_v1),
+        Migration(2, "segment members and trigger checks", _create_v2),
+        Migration(3, "append-only consent ledger", _create_v3),
+    ],
 )
 
 

@@ -198,6 +198,13 @@ def explain_flow_error(detail: ErrorDetails, loc: Loc) -> tuple[str, str | None]
         return "'type' is missing", "add 'type: …', one of " + ", ".join(options)
     if kind == "too_short":
         return _too_short(name)
+    if kind == "bool_parsing":
+        return f"'{detail.get('input')}' is not true or false", f"write '{name}: true' or 'false'"
+    if name == "offset_days" and kind in ("greater_than_equal", "less_than_equal"):
+        return (
+            f"{detail.get('input')} days is more than a year from the date",
+            "write a number of days between -365 and 365 (-3 = three days before)",
+        )
     if kind == "string_pattern_mismatch" and name == "url":
         return f"'{detail.get('input')}' is not a web address", "write https://…"
     if kind == "string_pattern_mismatch" and name == "secret_env":

@@ -1,7 +1,8 @@
 """``journeykit worker``: the loop that reads new events, fires due timers and sends the outbox.
 
 One tick: read events since the watermark (the analytic store is opened only for that read),
-observe them, advance the due runs, dispatch pending email. Stop requests (SIGTERM, SIGINT) are
+observe them, advance the due runs, dispatch pending email, and (with ``feedback``) turn the new
+deliveries into ``message_sent`` events (``delivery_events``). Stop requests (SIGTERM, SIGINT) are
 checked between ticks and between batches of runs (at most 50, each its own commit), so the work
 in hand is finished and committed first.
 Events are read from ``watermark - overlap`` on, so an event stored a little late is still seen;
@@ -17,7 +18,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Engine
+
 from journeykit.flows import state
+from journeykit.flows.delivery_events import record_delivery_events
 from journeykit.flows.dispatch import Channel, dispatch
 from journeykit.flows.engine import FlowEngine, FlowEvent
 from journeykit.flows.feed import read_events
@@ -36,6 +40,8 @@ class TickResult:
     advanced: int = 0
     sent: int = 0
     failed: int = 0
+    skipped: int = 0
+    delivery_events: int = 0
 
 
 def tick(
@@ -43,8 +49,11 @@ def tick(
     read: Callable[..., Sequence[FlowEvent]],
     channels: Mapping[str, Channel],
     stop: threading.Event | None = None,
+    feedback: Callable[[Engine], int] | None = None,
+    require_consent: bool = False,
 ) -> TickResult:
-    """One round of work; ``read(since)`` returns the events from ``since`` on."""
+    """One round of work; ``read(since)`` returns the events from ``since`` on;
+    ``feedback(db)`` records the delivery events (returns how many)."""
     result = TickResult()
     with engine.db.connect() as connection:
         mark = state.watermark(connection, WATERMARK)
@@ -60,8 +69,12 @@ def tick(
         if advanced == 0:
             break
     if channels and not (stop and stop.is_set()):
-        sent = dispatch(engine.db, channels, engine.clock, engine.owner)
-        result.sent, result.failed = sent.sent, sent.failed
+        sent = dispatch(
+            engine.db, channels, engine.clock, engine.owner, require_consent=require_consent
+        )
+        result.sent, result.failed, result.skipped = sent.sent, sent.failed, sent.skipped
+    if feedback is not None and not (stop and stop.is_set()):
+        result.delivery_events = feedback(engine.db)
     return result
 
 
@@ -82,8 +95,12 @@ def run_worker(
     def read(since: Any) -> Sequence[FlowEvent]:
         return read_events(workspace, since)
 
+    def feedback(db: Engine) -> int:
+        return record_delivery_events(workspace, db)
+
     while not stop.is_set():
-        result = tick(engine, read, channels, stop)
+        consent = workspace.settings.flows.require_consent
+        result = tick(engine, read, channels, stop, feedback, require_consent=consent)
         if on_tick is not None:
             on_tick(result)
         stop.wait(interval)

@@ -5,8 +5,10 @@ the run's profile and trigger event, the shop's name and URL. The ``Message-ID``
 the row's idempotency key, so a message sent twice after a crash carries the same id and the
 receiving side (and our tests) can tell a repeat from a second message.
 
-``List-Unsubscribe`` is a ``mailto:`` link to the sender for now; the signed one-click HTTPS
-link of RFC 8058 needs the web endpoint and the consent ledger (not built yet).
+``List-Unsubscribe`` always names a ``mailto:`` to the sender; a marketing message sent with a
+public address (``unsubscribe`` links) also names the signed HTTPS link of RFC 8058 and carries
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (``flows.unsubscribe``); templates get
+the same link as ``unsubscribe_url``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from jinja2 import TemplateError
 from journeykit.flows.dispatch import PermanentFailure
 from journeykit.flows.model import MessageChannel
 from journeykit.flows.templates import render_message
+from journeykit.flows.tracking import Tracker, template_helpers
+from journeykit.flows.unsubscribe import UnsubscribeLinks
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,19 @@ class Shop:
 class EmailChannel:
     """Renders and sends outbox rows of channel ``email`` over SMTP."""
 
-    def __init__(self, smtp: SmtpSettings, templates_dir: Path, shop: Shop) -> None:
+    def __init__(
+        self,
+        smtp: SmtpSettings,
+        templates_dir: Path,
+        shop: Shop,
+        tracker: Tracker | None = None,
+        unsubscribe: UnsubscribeLinks | None = None,
+    ) -> None:
         self.smtp = smtp
         self.templates_dir = templates_dir
         self.shop = shop
+        self.tracker = tracker  # tracking links and the open pixel (None: plain links, no pixel)
+        self.unsubscribe = unsubscribe  # one-click links (None: the mailto link only)
 
     def deliver(self, key: str, payload: Mapping[str, Any]) -> str:
         message = self.build(key, payload)
@@ -72,23 +85,42 @@ class EmailChannel:
                 f"no email address for customer {payload.get('customer_id')!r} — "
                 "set the profile trait 'email' (or an 'email' property on the trigger event)"
             )
-        parts = self._render(payload)
+        one_click = self._one_click_url(key, payload)
+        mailto = f"mailto:{_address(self.smtp.sender)}?subject=unsubscribe"
+        parts = self._render(with_tracking(self.tracker, key, payload), one_click or mailto)
+        if self.tracker is not None:
+            customer = str(payload.get("customer_id") or "")
+            parts["html"] = self.tracker.with_pixel(parts["html"], key, customer)
         message = EmailMessage()
         message["From"] = self.smtp.sender
         message["To"] = str(to)
         message["Subject"] = parts["subject"].strip()
         message["Message-ID"] = message_id(key, self.smtp.sender)
-        message["List-Unsubscribe"] = f"<mailto:{_address(self.smtp.sender)}?subject=unsubscribe>"
+        if one_click is None:
+            message["List-Unsubscribe"] = f"<{mailto}>"
+        else:  # RFC 8058: the HTTPS link first, POSTed to by the mailbox provider
+            message["List-Unsubscribe"] = f"<{one_click}>, <{mailto}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(parts["txt"])
         message.add_alternative(parts["html"], subtype="html")
+        # Fold headers only past SMTP's 998: the default 78 would RFC 2047-encode the long
+        # one-click URL, which mailbox providers then cannot read (the body is encoded already).
+        message.policy = message.policy.clone(max_line_length=998)
         return message
 
-    def _render(self, payload: Mapping[str, Any]) -> dict[str, str]:
+    def _one_click_url(self, key: str, payload: Mapping[str, Any]) -> str | None:
+        """The signed unsubscribe link of a marketing message (None: transactional, no links)."""
+        if self.unsubscribe is None or payload.get("transactional"):
+            return None
+        customer = str(payload.get("customer_id") or "")
+        return self.unsubscribe.url(customer, str(payload.get("topic") or "marketing"), key)
+
+    def _render(self, payload: Mapping[str, Any], unsubscribe_url: str) -> dict[str, str]:
         context = dict(payload.get("context") or {})
         context.setdefault("profile", {})
         context.setdefault("event", {})
         context["shop"] = {"name": self.shop.name, "url": self.shop.url}
-        context["unsubscribe_url"] = f"mailto:{_address(self.smtp.sender)}?subject=unsubscribe"
+        context["unsubscribe_url"] = unsubscribe_url
         template = str(payload["template"])
         try:
             return render_message(
@@ -105,6 +137,13 @@ class EmailChannel:
                 f"template '{template}' ({getattr(error, 'name', None) or template}, {where}): "
                 f"{error.message} — fix the template or give the profile that trait"
             ) from error
+
+
+def with_tracking(tracker: Tracker | None, key: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` whose template context has ``track_click`` and ``survey_url``."""
+    context = dict(payload.get("context") or {})
+    context.update(template_helpers(tracker, key, str(payload.get("customer_id") or "")))
+    return {**payload, "context": context}
 
 
 def message_id(key: str, sender: str) -> str:
