@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from flows_support import fresh_postgres, sqlite_db, write_hello_template
-from flows_web_support import drain, events, running
+from flows_web_support import drain, events
 from journeykit.cli import app as cli
 from journeykit.errors import JourneykitError
 from journeykit.flows import consent, state
@@ -45,6 +45,7 @@ from journeykit.flows.unsubscribe import (
 )
 from journeykit.web import create_app
 from journeykit.workspace import Workspace, init_workspace
+from web_server import running
 
 SENDER = "Leinenhaus <shop@leinenhaus.example>"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -29,7 +29,7 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy import select, update
 
 from flows_support import write_hello_template
-from flows_web_support import drain, events, running
+from flows_web_support import drain, events
 from journeykit.events.collector import collector_engine, create_key
 from journeykit.flows import state
 from journeykit.flows.channels.email import EmailChannel, Shop, SmtpSettings
@@ -49,6 +49,7 @@ from journeykit.flows.tracking import (
 )
 from journeykit.web import create_app
 from journeykit.workspace import Workspace, init_workspace
+from web_server import running
 
 SENDER = "Leinenhaus <shop@leinenhaus.example>"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -19,7 +19,6 @@ import pytest
 
 from events_support import ingest
 from flows_support import START
-from flows_web_support import running
 from journeykit.browser import BrowserMissing, chromium_path, launch_chromium
 from journeykit.flows import state
 from journeykit.flows.assignment import in_holdout
@@ -30,6 +29,7 @@ from journeykit.flows.scenarios import Scenario, create_flow
 from journeykit.flows.validate import workspace_context
 from journeykit.web import create_app
 from journeykit.workspace import Workspace, init_workspace
+from web_server import running
 
 FLOW = "abandoned-cart"
 CUSTOMERS = [f"c{i}" for i in range(40)]

@@ -10,15 +10,58 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from jinja2 import TemplateError
 
 from journeykit.flows.channels.email import Shop
+from journeykit.flows.channels.http_provider import ProviderRequest, post, provider_id
 from journeykit.flows.dispatch import PermanentFailure
 from journeykit.flows.model import MessageChannel
+from journeykit.flows.retry import RetryPolicy
 from journeykit.flows.templates import render_message
 from journeykit.flows.tracking import Tracker, template_helpers
+
+
+class _ProviderSettings(Protocol):
+    @property
+    def timeout(self) -> float: ...
+
+
+S = TypeVar("S", bound=_ProviderSettings)
+
+
+class ProviderChannel(Generic[S]):
+    """What SMS and push share: a provider section, its token, the templates and the retry policy;
+    ``deliver`` posts the subclass's ``request`` and reads the provider's id from the answer."""
+
+    def __init__(
+        self,
+        settings: S,
+        token: str | None,
+        templates_dir: Path,
+        shop: Shop,
+        retry: RetryPolicy | None = None,
+        tracker: Tracker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.token = token
+        self.templates_dir = templates_dir
+        self.shop = shop
+        self.retry = retry or RetryPolicy()
+        self.tracker = tracker
+
+    def deliver(self, key: str, payload: Mapping[str, Any]) -> str:
+        response = post(self.request(key, payload), self.settings.timeout)
+        return provider_id(response, self.id_fields(), key)
+
+    def request(self, key: str, payload: Mapping[str, Any]) -> ProviderRequest:
+        """The provider request for one row (a ``PermanentFailure`` when it cannot be built)."""
+        raise NotImplementedError
+
+    def id_fields(self) -> tuple[str, ...]:
+        """The answer's fields that may hold the provider's message id, in order."""
+        raise NotImplementedError
 
 
 def recipient(payload: Mapping[str, Any], trait: str, what: str) -> str:

@@ -11,45 +11,22 @@ The title is ``<locale>.subject.j2``, the body ``<locale>.txt.j2``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from journeykit.flows.channel_settings import PushSection
-from journeykit.flows.channels.email import Shop
-from journeykit.flows.channels.http_provider import ProviderRequest, post, provider_id
-from journeykit.flows.channels.messages import recipient, render
+from journeykit.flows.channels.http_provider import ProviderRequest
+from journeykit.flows.channels.messages import ProviderChannel, recipient, render
 from journeykit.flows.model import MessageChannel
-from journeykit.flows.retry import RetryPolicy
-from journeykit.flows.tracking import Tracker
 
 
-class PushChannel:
+class PushChannel(ProviderChannel[PushSection]):
     """Renders title and body and hands them to the push provider."""
 
-    def __init__(
-        self,
-        settings: PushSection,
-        token: str | None,
-        templates_dir: Path,
-        shop: Shop,
-        retry: RetryPolicy | None = None,
-        tracker: Tracker | None = None,
-    ) -> None:
-        self.settings = settings
-        self.token = token
-        self.templates_dir = templates_dir
-        self.shop = shop
-        self.retry = retry or RetryPolicy()
-        self.tracker = tracker
-
-    def deliver(self, key: str, payload: Mapping[str, Any]) -> str:
-        response = post(self.request(key, payload), self.settings.timeout)
-        fields = ("name",) if self.settings.provider == "fcm" else ("id", "message_id")
-        return provider_id(response, fields, key)
+    def id_fields(self) -> tuple[str, ...]:
+        return ("name",) if self.settings.provider == "fcm" else ("id", "message_id")
 
     def request(self, key: str, payload: Mapping[str, Any]) -> ProviderRequest:
-        """The provider request for one row (a ``PermanentFailure`` when it cannot be built)."""
         to = recipient(payload, self.settings.recipient_trait, "push token")
         parts = render(
             self.templates_dir, MessageChannel.PUSH, key, payload, self.shop, self.tracker

@@ -10,45 +10,22 @@ Both carry the row's key in ``Idempotency-Key`` (see ``http_provider``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from journeykit.flows.channel_settings import SmsSection
-from journeykit.flows.channels.email import Shop
-from journeykit.flows.channels.http_provider import ProviderRequest, post, provider_id
-from journeykit.flows.channels.messages import recipient, render
+from journeykit.flows.channels.http_provider import ProviderRequest
+from journeykit.flows.channels.messages import ProviderChannel, recipient, render
 from journeykit.flows.model import MessageChannel
-from journeykit.flows.retry import RetryPolicy
-from journeykit.flows.tracking import Tracker
 
 
-class SmsChannel:
+class SmsChannel(ProviderChannel[SmsSection]):
     """Renders ``<locale>.txt.j2`` and hands it to the SMS provider."""
 
-    def __init__(
-        self,
-        settings: SmsSection,
-        token: str | None,
-        templates_dir: Path,
-        shop: Shop,
-        retry: RetryPolicy | None = None,
-        tracker: Tracker | None = None,
-    ) -> None:
-        self.settings = settings
-        self.token = token
-        self.templates_dir = templates_dir
-        self.shop = shop
-        self.retry = retry or RetryPolicy()
-        self.tracker = tracker
-
-    def deliver(self, key: str, payload: Mapping[str, Any]) -> str:
-        response = post(self.request(key, payload), self.settings.timeout)
-        fields = ("sid",) if self.settings.provider == "twilio" else ("id", "message_id")
-        return provider_id(response, fields, key)
+    def id_fields(self) -> tuple[str, ...]:
+        return ("sid",) if self.settings.provider == "twilio" else ("id", "message_id")
 
     def request(self, key: str, payload: Mapping[str, Any]) -> ProviderRequest:
-        """The provider request for one row (a ``PermanentFailure`` when it cannot be built)."""
         to = recipient(payload, self.settings.recipient_trait, "phone number")
         parts = render(
             self.templates_dir, MessageChannel.SMS, key, payload, self.shop, self.tracker
