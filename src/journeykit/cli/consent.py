@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from journeykit.cli.output import console, print_json, workspace_from
+from journeykit.flows.model import MessageChannel
 
 if TYPE_CHECKING:
     from journeykit.flows.consent import ConsentEntry, ConsentState
@@ -25,20 +26,17 @@ consent_app = typer.Typer(help="The consent ledger: grant, withdraw, double opt-
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
-class ChannelName(StrEnum):
-    EMAIL = "email"
-    SMS = "sms"
-    PUSH = "push"
-
-
 class Basis(StrEnum):
+    """``flows.consent.LegalBasis`` for the CLI (importing the ledger would load SQLAlchemy on
+    every start)."""
+
     CONSENT = "consent"
     LEGITIMATE_INTEREST = "legitimate-interest"
     CONTRACT = "contract"
 
 
 Customer = Annotated[str, typer.Argument(help="The customer (profile) id.")]
-ChannelOpt = Annotated[ChannelName, typer.Option("--channel", help="Channel of the consent.")]
+ChannelOpt = Annotated[MessageChannel, typer.Option("--channel", help="Channel of the consent.")]
 Topic = Annotated[str, typer.Option("--topic", help="Topic, e.g. marketing or newsletter.")]
 BasisOpt = Annotated[Basis, typer.Option("--basis", help="Legal basis of the processing.")]
 Source = Annotated[str, typer.Option("--source", help="Where the change came from.")]
@@ -51,7 +49,7 @@ TextVersion = Annotated[
 def grant(
     ctx: typer.Context,
     customer: Customer,
-    channel: ChannelOpt = ChannelName.EMAIL,
+    channel: ChannelOpt = MessageChannel.EMAIL,
     topic: Topic = "marketing",
     basis: BasisOpt = Basis.CONSENT,
     source: Source = "cli",
@@ -67,7 +65,7 @@ def grant(
 def withdraw(
     ctx: typer.Context,
     customer: Customer,
-    channel: ChannelOpt = ChannelName.EMAIL,
+    channel: ChannelOpt = MessageChannel.EMAIL,
     topic: Topic = "marketing",
     basis: BasisOpt = Basis.CONSENT,
     source: Source = "cli",
@@ -174,7 +172,7 @@ def show(
 def _append(
     ctx: typer.Context,
     customer: str,
-    channel: ChannelName,
+    channel: MessageChannel,
     state: ConsentState,
     topic: str,
     basis: Basis,
