@@ -91,6 +91,36 @@ def ref_paths(
     return full, short
 
 
+def ref_visits(rows: Sequence[Row], period: str | None, gap: timedelta) -> dict[int, Row]:
+    """Period of the visit's start (0 without a period) → visits, bounces, engaged, median dwell.
+
+    A session ends after ``gap`` without events; a visit is a session with a page or product
+    view; a bounce is a visit of one single page view; engaged has 2+ page or 1+ product views.
+    """
+    index = {"month": month_index, "week": week_index}.get(period or "", lambda _day: 0)
+    found: dict[int, Row] = {}
+    for events in journeys(rows).values():
+        sessions: list[list[Row]] = []
+        for e in events:
+            if not sessions or e["ts"] - sessions[-1][-1]["ts"] >= gap:
+                sessions.append([])
+            sessions[-1].append(e)
+        for session in sessions:
+            names = [e["name"] for e in session]
+            pages, products = names.count("page_viewed"), names.count("product_viewed")
+            if pages + products == 0:
+                continue
+            start, end = session[0]["ts"], session[-1]["ts"]
+            totals = found.setdefault(
+                index(start.date()), {"visits": 0, "bounces": 0, "engaged": 0, "dwell": []}
+            )
+            totals["visits"] += 1
+            totals["bounces"] += names == ["page_viewed"]
+            totals["engaged"] += pages >= 2 or products >= 1
+            totals["dwell"].append(int(end.timestamp()) - int(start.timestamp()))
+    return found
+
+
 def month_index(day: date) -> int:
     return day.year * 12 + day.month - 1
 

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from analytics_support import SPARK_WARNINGS, event, events_store
+from analytics_reference import Row, event_logs, ref_visits, replace_events, reusable_store
+from analytics_support import SPARK_WARNINGS, event, events_store, quantile
 from analytics_support import engine as engine
-from journeykit.analytics.stage_kpis import StageKpis, stage_kpis
+from journeykit.analytics.stage_kpis import StageKpis, metric_values, stage_kpis
+from journeykit.store.analytic import AnalyticStore
 from journeykit.maps.kpis import CATALOG
 from journeykit.maps.model import JourneyMap
 
 pytestmark = SPARK_WARNINGS
 DAY = 24 * 60
+VISIT_NAMES = ("page_viewed", "product_viewed", "product_added", "email_opened")
 
 
 def paid(customer: str, minute: float, name: str, cost: float) -> dict[str, Any]:
@@ -172,3 +179,26 @@ def test_cli_kpis_and_retention(tmp_path: Path) -> None:
     assert retention["stage_distribution"]["stages"][0] == "awareness"
     wrong = runner.invoke(app, ["-w", root, "retention", "--period", "year"])
     assert wrong.exit_code == 1
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalyticStore]:
+    with reusable_store(tmp_path_factory.mktemp("kpis")) as opened:
+        yield opened
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=event_logs(names=VISIT_NAMES), period=st.sampled_from([None, "week", "month"]))
+def test_visit_metrics_match_reference(
+    store: AnalyticStore, rows: list[Row], period: str | None
+) -> None:
+    """Sessions of one event and of many, ties and 30-minute pauses: as a plain loop counts them."""
+    replace_events(store, rows)
+    found = metric_values(store.table("events"), period)
+    expected = ref_visits(rows, period, timedelta(minutes=30))
+    for p, totals in expected.items():
+        assert found[p]["bounce_rate"] == pytest.approx(totals["bounces"] / totals["visits"])
+        assert found[p]["engagement_rate"] == pytest.approx(totals["engaged"] / totals["visits"])
+        assert found[p]["dwell_time"] == pytest.approx(quantile(totals["dwell"], 0.5))
+    for p in set(found) - set(expected):
+        assert found[p]["bounce_rate"] is None and found[p]["dwell_time"] is None

@@ -21,12 +21,19 @@ from analytics_reference import (
 from analytics_support import SPARK_WARNINGS, event, events_store
 from analytics_support import engine as engine
 from journeykit.analytics.journeys import label_events, sessionize
-from journeykit.analytics.transitions import TransitionMatrix, stage_ranks, transitions
+from journeykit.analytics.sequence import journey_nodes, node_codes
+from journeykit.analytics.transitions import (
+    TransitionMatrix,
+    _in_stored_order,
+    stage_ranks,
+    transitions,
+)
 from journeykit.errors import JourneykitError
 from journeykit.maps.model import JourneyMap
 from journeykit.store.analytic import AnalyticStore
 
 pytestmark = SPARK_WARNINGS
+REF_NAMES = ("page_viewed", "product_viewed", "product_added", "page_viewed", "order_completed")
 PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -68,6 +75,40 @@ def test_collapsed_and_session_counts_match_reference(
     gap = timedelta(minutes=30)
     within = transitions(sessionize(table, gap), session="session_id")
     assert cells(within) == ref_session_transitions(rows, gap)
+
+
+def read_in_stored_order(store: AnalyticStore) -> bool:
+    """Whether transitions may read the store's events as stored, without sorting them."""
+    nodes = journey_nodes(store.table("events"), "event")
+    return _in_stored_order(nodes, node_codes(nodes)) is not None
+
+
+def journey_key(row: Row) -> tuple[str, object, str]:
+    return (row["customer_id"], row["ts"], row["event_id"])
+
+
+@PROPERTY
+@given(rows=event_logs())
+def test_counts_read_in_stored_order_match_reference(store: AnalyticStore, rows: list[Row]) -> None:
+    """A table stored in journey order (as ``events optimize`` leaves it) is read without a sort."""
+    replace_events(store, sorted(rows, key=journey_key))
+    assert read_in_stored_order(store)
+    matrix = transitions(store.table("events"))
+    assert cells(matrix) == ref_transitions(rows)
+    assert matrix.customers == len({r["customer_id"] for r in rows})
+    assert sum(n.starts for n in matrix.nodes) == matrix.customers
+
+
+def test_a_row_out_of_stored_order_falls_back_to_sorting(store: AnalyticStore) -> None:
+    """One late-arriving earlier event breaks the stored order: the counts stay exact."""
+    ordered = [event(c, m, name) for c in ("a", "b") for m, name in enumerate(REF_NAMES)]
+    late = event("a", 1.5, "order_completed", event_id="late")
+    replace_events(store, [*ordered, late])
+    assert not read_in_stored_order(store)
+    assert cells(transitions(store.table("events"))) == ref_transitions([*ordered, late])
+    replace_events(store, ordered[::-1])  # reversed: every row is out of order
+    assert not read_in_stored_order(store)
+    assert cells(transitions(store.table("events"))) == ref_transitions(ordered)
 
 
 JOURNEY_MAP = JourneyMap.model_validate(

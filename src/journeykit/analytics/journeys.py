@@ -148,14 +148,43 @@ def sessionize(events: ir.Table, gap: timedelta = SESSION_GAP) -> ir.Table:
     more"). ``session_id`` is ``"<customer_id>:<n>"`` with n = 1, 2, … in time order (NULL for
     events without a customer).
     """
-    order = ibis.window(group_by="customer_id", order_by=["ts", "event_id"])
-    running = ibis.window(group_by="customer_id", order_by=["ts", "event_id"], rows=(None, 0))
-    previous = events["ts"].lag().over(order)
-    starts = previous.isnull() | (events["ts"] >= previous + ibis.interval(seconds=_seconds(gap)))
-    marked = events.mutate(_jk_start=starts.cast("int64"))
-    number = marked["_jk_start"].sum().over(running)
+    marked = events.mutate(_jk_start=_starts(events, gap).cast("int64"))
+    number = session_numbers(marked, marked["_jk_start"])
     session = marked["customer_id"] + ":" + number.cast("string")
     return marked.mutate(session_id=session).drop("_jk_start")
+
+
+def session_edges(events: ir.Table, gap: timedelta = SESSION_GAP) -> ir.Table:
+    """``events`` plus booleans ``session_start`` and ``session_end`` (``sessionize``'s sessions).
+
+    Both come from one ordered pass (``lag`` and ``lead`` share a sort). An event that starts and
+    ends its session is a whole session by itself, so callers can aggregate those without
+    numbering sessions — the second sort that ``sessionize`` needs.
+    """
+    following = events["ts"].lead().over(_journey_order())
+    ends = following.isnull() | (following >= events["ts"] + _interval(gap))
+    return events.mutate(session_start=_starts(events, gap), session_end=ends)
+
+
+def session_numbers(events: ir.Table, starts: ir.IntegerValue) -> ir.IntegerValue:
+    """Each event's session number 1, 2, … within its customer: the running count of ``starts``."""
+    running = ibis.window(group_by="customer_id", order_by=["ts", "event_id"], rows=(None, 0))
+    number: ir.IntegerValue = starts.sum().over(running)
+    return number
+
+
+def _starts(events: ir.Table, gap: timedelta) -> ir.BooleanValue:
+    previous = events["ts"].lag().over(_journey_order())
+    starts: ir.BooleanValue = previous.isnull() | (events["ts"] >= previous + _interval(gap))
+    return starts
+
+
+def _journey_order() -> Any:
+    return ibis.window(group_by="customer_id", order_by=["ts", "event_id"])
+
+
+def _interval(gap: timedelta) -> ir.IntervalScalar:
+    return ibis.interval(seconds=_seconds(gap))
 
 
 def _seconds(gap: timedelta) -> int:

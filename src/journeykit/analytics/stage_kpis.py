@@ -29,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from journeykit.analytics._run import rows
-from journeykit.analytics.journeys import sessionize
+from journeykit.analytics.journeys import session_edges, session_numbers
 from journeykit.analytics.period_numbers import period_index, period_label, whole_seconds
 from journeykit.analytics.properties import property_number
 from journeykit.maps.kpis import CATALOG, METRICS
@@ -217,9 +217,13 @@ def _event_sums(events: ir.Table, key: Callable[[Any], Any]) -> list[dict[str, A
     Distinct customers (reach, buyers, …) become "customers with a count > 0" of the first step,
     which engines do much faster than several filtered ``COUNT(DISTINCT …)``.
     """
-    name = events["name"]
-    score = property_number(events["properties"], "score")
-    position = property_number(events["properties"], "position")
+    # parse each property once per event, and only on the events whose formulas read it
+    scored = events.mutate(
+        p=key(events["ts"]),
+        score=_property_of(events, ("csat_answered", "nps_answered"), "score"),
+        position=_property_of(events, ("search_result_viewed",), "position"),
+    )
+    name, score, position = scored["name"], scored["score"], scored["position"]
 
     def count(condition: ir.BooleanValue) -> ir.IntegerValue:
         result: ir.IntegerValue = condition.cast("int64").sum()
@@ -228,27 +232,23 @@ def _event_sums(events: ir.Table, key: Callable[[Any], Any]) -> list[dict[str, A
     csat = (name == "csat_answered") & score.notnull()
     nps = (name == "nps_answered") & score.notnull()
     searched = (name == "search_result_viewed") & position.notnull()
-    per = (
-        events.mutate(p=key(events["ts"]))
-        .group_by(["p", "customer_id"])
-        .aggregate(
-            impressions=count(name == "ad_impression"),
-            clicks=count(name == "ad_clicked"),
-            ad_cost=events["cost"].sum(where=name.isin(AD_EVENTS)),
-            order_revenue=events["revenue"].sum(where=name == "order_completed"),
-            refunds=events["revenue"].abs().sum(where=name == "order_refunded"),
-            orders=count(name == "order_completed"),
-            cost=events["cost"].sum(),
-            csat_answers=count(csat),
-            csat_good=count(csat & (score >= 4)),
-            nps_answers=count(nps),
-            promoters=count(nps & (score >= 9)),
-            detractors=count(nps & (score <= 6)),
-            position_sum=position.sum(where=searched),
-            positions=count(searched),
-            referrals=count(name == "referral_sent"),
-            visit_events=count(name.isin(VISIT_EVENTS)),
-        )
+    per = scored.group_by(["p", "customer_id"]).aggregate(
+        impressions=count(name == "ad_impression"),
+        clicks=count(name == "ad_clicked"),
+        ad_cost=scored["cost"].sum(where=name.isin(AD_EVENTS)),
+        order_revenue=scored["revenue"].sum(where=name == "order_completed"),
+        refunds=scored["revenue"].abs().sum(where=name == "order_refunded"),
+        orders=count(name == "order_completed"),
+        cost=scored["cost"].sum(),
+        csat_answers=count(csat),
+        csat_good=count(csat & (score >= 4)),
+        nps_answers=count(nps),
+        promoters=count(nps & (score >= 9)),
+        detractors=count(nps & (score <= 6)),
+        position_sum=position.sum(where=searched),
+        positions=count(searched),
+        referrals=count(name == "referral_sent"),
+        visit_events=count(name.isin(VISIT_EVENTS)),
     )
     known = per["customer_id"].notnull()
 
@@ -268,24 +268,52 @@ def _event_sums(events: ir.Table, key: Callable[[Any], Any]) -> list[dict[str, A
     return rows(sums)
 
 
+def _property_of(events: ir.Table, names: tuple[str, ...], path: str) -> ir.FloatingValue:
+    """The number at ``path`` of the events named one of ``names`` (NULL on all others)."""
+    value = property_number(events["properties"], path)
+    result: ir.FloatingValue = ibis.ifelse(events["name"].isin(names), value, ibis.null("float64"))
+    return result
+
+
 def _visits(events: ir.Table, key: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    """Visits per period of their start: count, bounces, engaged visits and the median dwell.
+
+    Sessions of one event (start and end at once) are summed as they are; only the events of
+    longer sessions are numbered and grouped, which spares a second sort of most events.
+    """
     narrow = events.filter(events["customer_id"].notnull()).select(
         "customer_id", "ts", "event_id", "name"
     )
-    sessions = sessionize(narrow)
-    name = sessions["name"]
-    per = sessions.group_by("session_id").aggregate(
-        start=sessions["ts"].min(),
-        end=sessions["ts"].max(),
-        events=sessions.count(),
+    edges = session_edges(narrow)
+    single = edges["session_start"] & edges["session_end"]
+    alone = edges.filter(single)
+    singles = alone.select(
+        start=alone["ts"],
+        events=ibis.literal(1, "int64"),
+        pages=(alone["name"] == "page_viewed").cast("int64"),
+        products=(alone["name"] == "product_viewed").cast("int64"),
+        seconds=ibis.literal(0, "int64"),
+    )
+    longer = edges.filter(~single)
+    longer = longer.mutate(n=session_numbers(longer, longer["session_start"].cast("int64")))
+    name = longer["name"]
+    per = longer.group_by(["customer_id", "n"]).aggregate(
+        start=longer["ts"].min(),
+        end=longer["ts"].max(),
+        events=longer.count(),
         pages=(name == "page_viewed").cast("int64").sum(),
         products=(name == "product_viewed").cast("int64").sum(),
     )
-    visits = per.filter((per["pages"] + per["products"]) > 0)
-    visits = visits.mutate(
-        p=key(visits["start"]),
-        seconds=whole_seconds(visits["end"]) - whole_seconds(visits["start"]),
+    grouped = per.select(
+        "start",
+        "events",
+        "pages",
+        "products",
+        seconds=whole_seconds(per["end"]) - whole_seconds(per["start"]),
     )
+    sessions = singles.union(grouped)
+    visits = sessions.filter((sessions["pages"] + sessions["products"]) > 0)
+    visits = visits.mutate(p=key(visits["start"]))
     return rows(
         visits.group_by("p").aggregate(
             visits=visits.count(),

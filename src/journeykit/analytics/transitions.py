@@ -14,11 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from journeykit.analytics._run import one_row, rows
-from journeykit.analytics.sequence import sequence
+from journeykit.analytics.sequence import (
+    coded_successors,
+    journey_nodes,
+    node_codes,
+    stored_successors,
+)
 from journeykit.maps.model import JourneyMap
+from journeykit.store.engines import engine_traits
+
+ORDER_SAMPLE = 10_000
+"""Rows looked at before reading a whole table in stored order (see ``_in_stored_order``)."""
 
 
 @dataclass(frozen=True)
@@ -180,34 +190,87 @@ def transitions(
         collapse_repeats: merge runs of the same node first (then there are no loops).
         stage_of: node → stage position (``stage_ranks``); classifies back-steps.
     """
-    seq = sequence(events, level, session=session, collapse_repeats=collapse_repeats)
-    # one pass: every (node, next, first-in-journey) group; ``next`` NULL marks journey ends
-    groups = rows(
-        seq.group_by(["node", "next", seq["prev"].isnull().name("first")]).aggregate(n=seq.count())
-    )
+    nodes = journey_nodes(events, level, session=session)
+    codes = node_codes(nodes)
+    plain = session is None and not collapse_repeats
+    groups = _in_stored_order(nodes, codes) if plain else None
+    if groups is None:
+        groups = _pair_counts(
+            coded_successors(nodes, codes, collapse_repeats=collapse_repeats), codes
+        )
     cells, totals = _split(groups)
     if session is None:
-        customers = sum(int(g["n"]) for g in groups if g["first"])
+        customers = sum(int(t["starts"]) for t in totals)
     else:
-        customers = int(one_row(seq.aggregate(n=seq["customer_id"].nunique()))["n"] or 0)
+        customers = int(one_row(nodes.aggregate(n=nodes["customer_id"].nunique()))["n"] or 0)
     ranks = dict(stage_of or {})
     return _assemble(level, customers, cells, totals, ranks, session, collapse_repeats)
 
 
+def _pair_counts(pairs: ir.Table, codes: ir.Table) -> list[dict[str, Any]]:
+    """``node``, ``next`` and ``n`` per pair of codes (``next`` NULL: the journey ends there),
+    with the sums of ``stored_successors``' order proof when ``pairs`` carries it."""
+    proof = {c: pairs[c].sum() for c in ("disorder", "last") if c in pairs.columns}
+    counted = pairs.group_by(["code", "next"]).aggregate(n=pairs.count(), **proof)
+    targets = codes.view()
+    named = counted.join(codes, counted["code"] == codes["code"]).left_join(
+        targets, counted["next"] == targets["code"]
+    )
+    return rows(
+        named.select(
+            node=codes["node"],
+            next=targets["node"],
+            n=counted["n"],
+            **{c: counted[c] for c in proof},
+        )
+    )
+
+
+def _in_stored_order(nodes: ir.Table, codes: ir.Table) -> list[dict[str, Any]] | None:
+    """The pair counts read without sorting, where the engine and the table allow it, else None.
+
+    A table clustered by ``journeykit events optimize`` is stored in journey order; reading it as
+    stored saves the sort (the slowest step) when the same pass proves the order. A look at some
+    of its first rows (the engine may pick them from a few places, so a little disorder there is
+    allowed) keeps tables in arrival order from paying for a pass that cannot prove it.
+    """
+    if not engine_traits(ibis.get_backend(nodes).name).stored_order:
+        return None
+    head = nodes.limit(ORDER_SAMPLE)
+    sample = _pair_counts(stored_successors(head, node_codes(head)), node_codes(head))
+    if sum(int(g["disorder"]) for g in sample) > ORDER_SAMPLE // 100:
+        return None  # a table in arrival order is out of order at every other row or so
+    found = _pair_counts(stored_successors(nodes, codes), codes)
+    return found if _proves(found) else None
+
+
+def _proves(groups: list[dict[str, Any]]) -> bool:
+    """Whether ``stored_successors``' sums show the stored order is the journey order."""
+    disorder = sum(int(g["disorder"]) for g in groups)
+    return not groups or (disorder == 0 and sum(int(g["last"]) for g in groups) == 1)
+
+
 def _split(groups: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The transition cells and per-node totals of the grouped sequence."""
+    """The transition cells and per-node totals of the grouped ``(node, next)`` pairs.
+
+    Every occurrence of a node either starts its journey or is the target of one transition, so
+    a node's starts are its occurrences minus its incoming transitions.
+    """
     pairs: dict[tuple[str, str], int] = {}
     nodes: dict[str, dict[str, Any]] = {}
+    incoming: dict[str, int] = {}
     for group in groups:
         node, n = str(group["node"]), int(group["n"])
-        total = nodes.setdefault(node, {"node": node, "occurrences": 0, "starts": 0, "ends": 0})
+        total = nodes.setdefault(node, {"node": node, "occurrences": 0, "ends": 0})
         total["occurrences"] += n
-        total["starts"] += n if group["first"] else 0
         if group["next"] is None:
             total["ends"] += n
         else:
-            key = (node, str(group["next"]))
-            pairs[key] = pairs.get(key, 0) + n
+            target = str(group["next"])
+            pairs[node, target] = pairs.get((node, target), 0) + n
+            incoming[target] = incoming.get(target, 0) + n
+    for total in nodes.values():
+        total["starts"] = total["occurrences"] - incoming.get(total["node"], 0)
     cells = [{"node": a, "next": b, "count": n} for (a, b), n in pairs.items()]
     return cells, list(nodes.values())
 

@@ -32,6 +32,10 @@ class Engine:
     """An Arrow stream can be inserted in one statement without collecting it first."""
     arrow_frames: bool = False
     """In-memory tables go in as Arrow (ibis' pandas route would turn missing text into 'NaN')."""
+    stored_order: bool = False
+    """``LEAD … OVER ()`` reads a table's rows in the order they are stored, without sorting: an
+    analysis may use that on a table clustered in journey order if it checks the order in the
+    same pass (``analytics.sequence.stored_successors``)."""
 
 
 ENGINES: dict[str, Engine] = {
@@ -41,6 +45,7 @@ ENGINES: dict[str, Engine] = {
         updates=True,
         lock_error="Could not set lock on file",
         streams=True,
+        stored_order=True,
     ),
     "pyspark": Engine("pyspark", table_locations=True, arrow_frames=True),
 }
