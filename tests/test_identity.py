@@ -136,3 +136,35 @@ def test_identity_show_explains_the_merge(workspace: Workspace, tmp_path: Path) 
         assert {link["source_file"] for link in explained.links} == {str(path)}
         with pytest.raises(NoSuchIdentity, match="no event has the user id or anonymous id 'X'"):
             explain_identity(store, "X")
+
+
+def test_regrouped_pairs_keep_each_pair_s_first_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs seen again and again across batches are regrouped on the way; links do not change."""
+    from journeykit.events.ingest import ingest_files, normalise, options_for
+
+    records = [
+        event(minute % 60, f"step_{minute}", anonymous=f"v{minute % 3}", user=f"U{minute % 2}")
+        for minute in range(40)
+    ]
+    path = jsonl(tmp_path / "visits.jsonl", *records)
+
+    def links(folder: Path) -> list[tuple[object, ...]]:
+        workspace = new_workspace(folder)
+        options = options_for(workspace, progress=False, batch_rows=3)
+        ingest_files(workspace, [path], options=options)
+        rows = table(workspace, "identity_links").to_pylist()
+        return sorted((r["anonymous_id"], r["user_id"], r["event_name"]) for r in rows)
+
+    expected = links(tmp_path / "plain")
+    monkeypatch.setattr(normalise, "_PAIRS_REGROUP_FLOOR", 1)  # regroup after most batches
+    assert links(tmp_path / "regrouped") == expected
+    assert expected == [
+        ("v0", "U0", "step_0"),
+        ("v0", "U1", "step_3"),
+        ("v1", "U0", "step_4"),
+        ("v1", "U1", "step_1"),
+        ("v2", "U0", "step_2"),
+        ("v2", "U1", "step_5"),
+    ]

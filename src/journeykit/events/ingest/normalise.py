@@ -44,14 +44,24 @@ from journeykit.events.sources.base import (
 )
 
 TEXT_FIELDS = ("event_id", "user_id", "anonymous_id", "name", "source", "medium", "campaign")
-# Pairs are appended as they come (cheapest in the normalising thread) and grouped once at the end.
+# Each batch adds its pairs grouped (first event per pair); when the table has grown to twice its
+# size after the last regrouping it is regrouped, so it stays within ~2× the distinct pairs
+# however many events repeat them (at 10 M events: 6 M pair rows, 1.2 M distinct).
 _PAIRS_TABLE = """
 CREATE TABLE __jk_pairs (anonymous_id VARCHAR, user_id VARCHAR, event_id VARCHAR,
   event_name VARCHAR, event_ts TIMESTAMPTZ, first_row BIGINT)"""
 _ADD_PAIRS = """
 INSERT INTO __jk_pairs
-SELECT anonymous_id, user_id, event_id, name, ts, _row FROM __jk_events
-WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL"""
+SELECT anonymous_id, user_id, arg_min(event_id, _row), arg_min(name, _row), arg_min(ts, _row),
+  min(_row) FROM __jk_events
+WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL GROUP BY anonymous_id, user_id"""
+_REGROUP_PAIRS = """
+CREATE OR REPLACE TABLE __jk_pairs AS
+SELECT anonymous_id, user_id, arg_min(event_id, first_row) AS event_id,
+  arg_min(event_name, first_row) AS event_name, arg_min(event_ts, first_row) AS event_ts,
+  min(first_row) AS first_row
+FROM __jk_pairs GROUP BY anonymous_id, user_id"""
+_PAIRS_REGROUP_FLOOR = 500_000
 _NEW_PAIRS = """
 SELECT anonymous_id, user_id, arg_min(event_id, first_row) AS event_id,
   arg_min(event_name, first_row) AS event_name, arg_min(event_ts, first_row) AS event_ts
@@ -138,6 +148,7 @@ class Normaliser:
         self._customers = False
         self.set_customers(_EMPTY_MAP, _EMPTY_MAP)
         run(self.connection, _PAIRS_TABLE)
+        self._pair_rows = self._pairs_regrouped = 0
 
     def set_customers(self, users: pa.Table, anonymous: pa.Table) -> None:
         """Customer ids of linked ids (``key`` → ``value``); other events get their own id."""
@@ -176,9 +187,14 @@ class Normaliser:
         """Remember each new (anonymous_id, user_id) pair with its first event."""
         self.connection.register("__jk_events", events)
         try:
-            run(self.connection, _ADD_PAIRS)
+            (added,) = run(self.connection, _ADD_PAIRS)[0]
         finally:
             self.connection.unregister("__jk_events")
+        self._pair_rows += int(added)
+        if self._pair_rows > 2 * max(self._pairs_regrouped, _PAIRS_REGROUP_FLOOR):
+            run(self.connection, _REGROUP_PAIRS)
+            (rows,) = run(self.connection, "SELECT count(*) FROM __jk_pairs")[0]
+            self._pair_rows = self._pairs_regrouped = int(rows)
 
     def new_pairs(self, known: pa.Table) -> pa.Table:
         """The pairs seen in this input that are not in ``known`` (anonymous_id, user_id).

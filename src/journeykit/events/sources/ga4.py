@@ -22,6 +22,7 @@ from journeykit.events.sources._json import dumps, loads_object
 from journeykit.events.sources._lines import read_lines, text_head
 from journeykit.events.sources.base import LINE, RAW, ROW, ReadOptions
 from journeykit.events.sources.ga4_mapping import Ga4RowError, ga4_row_to_event
+from journeykit.events.sources.parquet import open_parquet
 
 GA4_FIELDS: tuple[str, ...] = (
     "event_id",
@@ -87,7 +88,7 @@ def _ndjson_rows(path: Path) -> Iterator[Row]:
 def _parquet_rows(path: Path) -> Iterator[Row]:
     number = 0
     try:
-        with pq.ParquetFile(path) as parquet:
+        with open_parquet(path) as parquet:
             for batch in parquet.iter_batches(batch_size=PARQUET_READ_ROWS):
                 for record in batch.to_pylist():
                     number += 1

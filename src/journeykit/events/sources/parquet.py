@@ -32,7 +32,7 @@ class ParquetSource:
     def read(self, path: Path, options: ReadOptions) -> Iterator[pa.RecordBatch]:
         """Record batches of ``options.batch_rows`` rows, numbered from 1."""
         try:
-            file = pq.ParquetFile(path)
+            file = open_parquet(path)
         except (pa.ArrowInvalid, OSError) as error:
             reason = f"not a readable Parquet file ({error})"
             raise FileProblem(path, reason, "export it again") from None
@@ -41,3 +41,13 @@ class ParquetSource:
             rows = np.arange(first, first + batch.num_rows, dtype=np.int64)
             first += batch.num_rows
             yield batch.append_column(ROW, pa.array(rows))
+
+
+def open_parquet(path: Path) -> pq.ParquetFile:
+    """A Parquet file to read in batches with bounded memory.
+
+    pyarrow pre-buffers by default, and ``iter_batches`` then keeps every row group's bytes it
+    has read until the file is closed: reading a 1.4 GB file (50 M events) held 1.4 GB. That
+    read-ahead is for object stores; a local file does not need it.
+    """
+    return pq.ParquetFile(path, pre_buffer=False)
