@@ -16,9 +16,9 @@ from analytics_reference import Row, event_logs, ref_visits, replace_events, reu
 from analytics_support import SPARK_WARNINGS, event, events_store, quantile
 from analytics_support import engine as engine
 from journeykit.analytics.stage_kpis import StageKpis, metric_values, stage_kpis
-from journeykit.store.analytic import AnalyticStore
 from journeykit.maps.kpis import CATALOG
 from journeykit.maps.model import JourneyMap
+from journeykit.store.analytic import AnalyticStore
 
 pytestmark = SPARK_WARNINGS
 DAY = 24 * 60
