@@ -478,16 +478,13 @@ def _update_in_place(
     con = store.backend.con
     view = f"_jk_update_{column}_{key}"
     condition = f' AND "{name}"."{only_null}" IS NULL' if only_null else ""
-    where = f'"{name}"."{key}" = m.key AND "{name}"."{column}" IS DISTINCT FROM m.value{condition}'
-    # An UPDATE costs DuckDB time and memory even where it changes nothing, as after a first
-    # load (all links new, no event to move): count the rows it would change first.
     con.register(view, mapping.select(["key", "value"]))
     try:
-        found = con.execute(f'SELECT count(*) FROM "{name}", {view} m WHERE {where}')
-        if found.fetchall()[0][0]:
-            con.execute(
-                f'UPDATE "{name}" SET "{column}" = m.value FROM {view} m WHERE {where}'
-            ).fetchall()
+        con.execute(
+            f'UPDATE "{name}" SET "{column}" = m.value FROM {view} m '
+            f'WHERE "{name}"."{key}" = m.key AND "{name}"."{column}" IS DISTINCT FROM m.value'
+            f"{condition}"
+        ).fetchall()
     finally:
         con.unregister(view)
 
