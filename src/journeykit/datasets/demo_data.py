@@ -25,6 +25,8 @@ from journeykit.datasets.generator.files import (
     SHOPIFY_FILE,
 )
 from journeykit.events.ingest import IngestSummary, ingest_files
+from journeykit.events.layout import optimize_events
+from journeykit.store import open_analytic
 from journeykit.workspace import Workspace
 
 DEMO_FILES_DIR = "imports/demo"
@@ -56,4 +58,6 @@ def load_demo_data(workspace: Workspace, config: GeneratorConfig | None = None) 
         ingest_files(workspace, [files / SHOPIFY_FILE], format="shopify-orders"),
         ingest_files(workspace, [files / CRM_FILE], format="csv", mapping=files / MAPPING_FILE),
     ]
+    with open_analytic(workspace) as store:
+        optimize_events(store)  # journey order, as `journeykit events optimize` after a big load
     return DemoData(files, truth, summaries)
