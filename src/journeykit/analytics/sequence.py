@@ -87,7 +87,7 @@ def coded_successors(
     Engines sort rows with a small integer payload much faster than with text, so the journey
     order is taken over codes; callers name the codes back after aggregating.
     """
-    coded = nodes.join(codes, "node").select("part", "ts", "event_id", "code")
+    coded = _coded(nodes, codes)
     if collapse_repeats:
         coded = _collapse(coded, "code")
     return coded.select("code", next=coded["code"].lead().over(_order(coded)))
@@ -103,7 +103,7 @@ def stored_successors(nodes: ir.Table, codes: ir.Table) -> ir.Table:
     order, ``last`` is 1 on a row without one. The ``next`` codes are the journey's exactly when
     the sums are 0 and 1 (or the input is empty).
     """
-    coded = nodes.join(codes, "node").select("part", "ts", "event_id", "code")
+    coded = _coded(nodes, codes)
     stored = ibis.window()
     after = {c: coded[c].lead().over(stored) for c in ("part", "ts", "event_id", "code")}
     same_part = after["part"] == coded["part"]
@@ -120,6 +120,10 @@ def stored_successors(nodes: ir.Table, codes: ir.Table) -> ir.Table:
         disorder=(after["part"].notnull() & ~later).cast("int64"),
         last=after["part"].isnull().cast("int64"),
     )
+
+
+def _coded(nodes: ir.Table, codes: ir.Table) -> ir.Table:
+    return nodes.join(codes, "node").select("part", "ts", "event_id", "code")
 
 
 def _collapse(table: ir.Table, column: str) -> ir.Table:

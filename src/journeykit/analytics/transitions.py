@@ -237,8 +237,8 @@ def _in_stored_order(nodes: ir.Table, codes: ir.Table) -> list[dict[str, Any]] |
     if not engine_traits(ibis.get_backend(nodes).name).stored_order:
         return None
     head = nodes.limit(ORDER_SAMPLE)
-    sample = _pair_counts(stored_successors(head, node_codes(head)), node_codes(head))
-    if sum(int(g["disorder"]) for g in sample) > ORDER_SAMPLE // 100:
+    sample = stored_successors(head, node_codes(head))
+    if int(one_row(sample.aggregate(n=sample["disorder"].sum()))["n"] or 0) > ORDER_SAMPLE // 100:
         return None  # a table in arrival order is out of order at every other row or so
     found = _pair_counts(stored_successors(nodes, codes), codes)
     return found if _proves(found) else None
