@@ -154,27 +154,15 @@ def paths_chart(result: Paths, names: Mapping[str, str], t: Translate, lang: str
     labels = [special.get(n["label"], names.get(n["label"], n["label"])) for n in sankey["nodes"]]
     colors = [_node_color(n["label"], names) for n in sankey["nodes"]]
     links = sankey["links"]
-    x, y = _sankey_positions(sankey["nodes"], links)
     figure = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            valueformat=",d",
+        _sankey(
+            labels,
+            colors,
+            _sankey_positions(sankey["nodes"], links),
+            links,
+            {"color": [_fade(colors[link["target"]]) for link in links]},
+            pad=18,
             valuesuffix=f" {t('an.customers')}",
-            node={
-                "label": labels,
-                "color": colors,
-                "x": x,
-                "y": y,
-                "pad": 18,
-                "thickness": 16,
-                "line": {"width": 0},
-            },
-            link={
-                "source": [link["source"] for link in links],
-                "target": [link["target"] for link in links],
-                "value": [link["value"] for link in links],
-                "color": [_fade(colors[link["target"]]) for link in links],
-            },
         )
     )
     _style(figure, lang, height=560)
@@ -185,6 +173,41 @@ def paths_chart(result: Paths, names: Mapping[str, str], t: Translate, lang: str
     rows.append([OTHER, *[None] * (width - 1), result.other, _share(result.other, total)])
     rows.append([LEFT, *[None] * (width - 1), result.left, _share(result.left, total)])
     return Chart("paths", figure, columns, rows, 1 if result.customers else 0)
+
+
+def _sankey(
+    labels: list[str],
+    colors: list[str],
+    positions: tuple[list[float], list[float]],
+    links: list[dict[str, Any]],
+    link_style: dict[str, Any],
+    *,
+    pad: int,
+    **trace: Any,
+) -> go.Sankey:
+    """A Sankey trace with our node look at fixed ``positions`` and ``links`` styled by
+    ``link_style`` (colours, hover)."""
+    x, y = positions
+    return go.Sankey(
+        arrangement="snap",
+        valueformat=",d",
+        node={
+            "label": labels,
+            "color": colors,
+            "x": x,
+            "y": y,
+            "pad": pad,
+            "thickness": 16,
+            "line": {"width": 0},
+        },
+        link={
+            "source": [link["source"] for link in links],
+            "target": [link["target"] for link in links],
+            "value": [link["value"] for link in links],
+            **link_style,
+        },
+        **trace,
+    )
 
 
 def transitions_chart(
@@ -203,31 +226,14 @@ def transitions_chart(
     labels = [names.get(n["label"], n["label"]) for n in nodes]
     colors = [_node_color(n["label"], names) for n in nodes]
     kinds = [link.get("kind") or "none" for link in links]
-    x, y = _sankey_positions(nodes, links, by_size=False)
-    figure = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            valueformat=",d",
-            node={
-                "label": labels,
-                "color": colors,
-                "x": x,
-                "y": y,
-                "pad": 14,
-                "thickness": 16,
-                "line": {"width": 0},
-            },
-            link={
-                "source": [link["source"] for link in links],
-                "target": [link["target"] for link in links],
-                "value": [link["value"] for link in links],
-                "color": [KIND_COLORS.get(kind, "rgba(152,162,179,0.35)") for kind in kinds],
-                "customdata": [t(f"an.kind.{kind}") for kind in kinds],
-                "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,d} · "
-                "%{customdata}<extra></extra>",
-            },
-        )
-    )
+    style = {
+        "color": [KIND_COLORS.get(kind, "rgba(152,162,179,0.35)") for kind in kinds],
+        "customdata": [t(f"an.kind.{kind}") for kind in kinds],
+        "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,d} · "
+        "%{customdata}<extra></extra>",
+    }
+    positions = _sankey_positions(nodes, links, by_size=False)
+    figure = go.Figure(_sankey(labels, colors, positions, links, style, pad=14))
     _style(figure, lang, height=max(420, 40 * len(result.nodes) + 120))
     columns = ["from", "to", "count", "probability", "kind"]
     rows = [[c.source, c.target, c.count, c.probability, c.kind] for c in result.transitions]
