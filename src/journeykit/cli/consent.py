@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,29 +15,21 @@ import typer
 from rich.table import Table
 
 from journeykit.cli.output import console, print_json, workspace_from
+from journeykit.flows.consent_terms import ConsentState, LegalBasis
 from journeykit.flows.model import MessageChannel
 
 if TYPE_CHECKING:
-    from journeykit.flows.consent import ConsentEntry, ConsentState
+    from journeykit.flows.consent import ConsentEntry
 
 consent_app = typer.Typer(help="The consent ledger: grant, withdraw, double opt-in, import, show.")
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
-class Basis(StrEnum):
-    """``flows.consent.LegalBasis`` for the CLI (importing the ledger would load SQLAlchemy on
-    every start)."""
-
-    CONSENT = "consent"
-    LEGITIMATE_INTEREST = "legitimate-interest"
-    CONTRACT = "contract"
-
-
 Customer = Annotated[str, typer.Argument(help="The customer (profile) id.")]
 ChannelOpt = Annotated[MessageChannel, typer.Option("--channel", help="Channel of the consent.")]
 Topic = Annotated[str, typer.Option("--topic", help="Topic, e.g. marketing or newsletter.")]
-BasisOpt = Annotated[Basis, typer.Option("--basis", help="Legal basis of the processing.")]
+BasisOpt = Annotated[LegalBasis, typer.Option("--basis", help="Legal basis of the processing.")]
 Source = Annotated[str, typer.Option("--source", help="Where the change came from.")]
 TextVersion = Annotated[
     str | None, typer.Option("--text-version", help="Version of the consent text shown.")
@@ -51,13 +42,11 @@ def grant(
     customer: Customer,
     channel: ChannelOpt = MessageChannel.EMAIL,
     topic: Topic = "marketing",
-    basis: BasisOpt = Basis.CONSENT,
+    basis: BasisOpt = LegalBasis.CONSENT,
     source: Source = "cli",
     text_version: TextVersion = None,
 ) -> None:
     """Record that CUSTOMER consented (marketing messages of CHANNEL and TOPIC may be sent)."""
-    from journeykit.flows.consent import ConsentState
-
     _append(ctx, customer, channel, ConsentState.GRANTED, topic, basis, source, text_version)
 
 
@@ -67,13 +56,11 @@ def withdraw(
     customer: Customer,
     channel: ChannelOpt = MessageChannel.EMAIL,
     topic: Topic = "marketing",
-    basis: BasisOpt = Basis.CONSENT,
+    basis: BasisOpt = LegalBasis.CONSENT,
     source: Source = "cli",
     text_version: TextVersion = None,
 ) -> None:
     """Record that CUSTOMER withdrew consent (no more marketing messages of CHANNEL and TOPIC)."""
-    from journeykit.flows.consent import ConsentState
-
     _append(ctx, customer, channel, ConsentState.WITHDRAWN, topic, basis, source, text_version)
 
 
@@ -175,7 +162,7 @@ def _append(
     channel: MessageChannel,
     state: ConsentState,
     topic: str,
-    basis: Basis,
+    basis: LegalBasis,
     source: str,
     text_version: str | None,
 ) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,6 +26,7 @@ from sqlalchemy import Connection, and_, select
 
 from journeykit.errors import JourneykitError
 from journeykit.flows import state as flow_state
+from journeykit.flows.consent_terms import ConsentState, LegalBasis
 
 if TYPE_CHECKING:
     from journeykit.workspace import Workspace
@@ -35,18 +35,6 @@ MARKETING = "marketing"
 OPT_IN_PURPOSE = "consent-opt-in"
 OPT_IN_MAX_AGE = timedelta(days=7)
 """How long a double opt-in link confirms; a later click asks the customer to sign up again."""
-
-
-class ConsentState(StrEnum):
-    GRANTED = "granted"
-    WITHDRAWN = "withdrawn"
-    PENDING = "pending"
-
-
-class LegalBasis(StrEnum):
-    CONSENT = "consent"
-    LEGITIMATE_INTEREST = "legitimate-interest"
-    CONTRACT = "contract"
 
 
 ledger = flow_state.consent_ledger  # created by step 3 of the flows migrations
