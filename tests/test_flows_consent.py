@@ -3,22 +3,18 @@ SMTP server (aiosmtpd), a real uvicorn server and the workspace's own stores."""
 
 from __future__ import annotations
 
-import email
 import itertools
 import json
 import re
-import socket
 import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -45,6 +41,8 @@ from journeykit.flows.unsubscribe import (
 )
 from journeykit.web import create_app
 from journeykit.workspace import Workspace, init_workspace
+from smtp_server import Inbox
+from smtp_server import smtp as smtp
 from web_server import running
 
 SENDER = "Leinenhaus <shop@leinenhaus.example>"
@@ -64,27 +62,6 @@ steps:
   - {id: hello, type: send, channel: email, template: hello, topic: newsletter}
 """
 _events = itertools.count()
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture

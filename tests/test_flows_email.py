@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import email
 import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
 from events_support import ingest
@@ -40,35 +35,11 @@ from journeykit.flows.dispatch import dispatch
 from journeykit.flows.engine import FlowEngine
 from journeykit.flows.scenarios import template_files
 from journeykit.workspace import init_workspace
+from smtp_server import Inbox, free_port
+from smtp_server import smtp as smtp
 
 JK = [sys.executable, "-m", "journeykit"]
 SENDER = "Leinenhaus <shop@leinenhaus.example>"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture

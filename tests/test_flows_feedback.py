@@ -4,7 +4,6 @@ SMTP server (aiosmtpd) and a real DuckDB file."""
 
 from __future__ import annotations
 
-import email
 import json
 import os
 import re
@@ -13,7 +12,6 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
@@ -21,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
@@ -49,6 +46,8 @@ from journeykit.flows.tracking import (
 )
 from journeykit.web import create_app
 from journeykit.workspace import Workspace, init_workspace
+from smtp_server import Inbox, free_port
+from smtp_server import smtp as smtp
 from web_server import running
 
 SENDER = "Leinenhaus <shop@leinenhaus.example>"
@@ -70,32 +69,6 @@ HTML = (
     '<a href="{{ survey_url(9) }}">9</a>'
     "</body></html>"
 )
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def _workspace(root: Path) -> Workspace:
@@ -314,7 +287,7 @@ def test_serve_with_worker_runs_a_flow_for_an_event_sent_to_the_collector(
     root = tmp_path / "ws"
     workspace = _workspace(root)
     key = create_key(collector_engine(workspace), "site")
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "JOURNEYKIT_SMTP": f"127.0.0.1:{smtp_port}"}
     process = subprocess.Popen(
         [sys.executable, "-m", "journeykit", "serve", "--worker", "--port", str(port)],
