@@ -28,14 +28,23 @@ class _Section(BaseModel):
     timeout: float = Field(default=10.0, gt=0, le=120, description="Seconds per HTTP request.")
 
 
-class SmsSection(_Section):
+class _ProviderSection(_Section):
+    """A channel sent through a generic JSON provider (``url``) or a named provider's API."""
+
+    url: Url | None = Field(
+        default=None, description="generic: the endpoint each message is POSTed to."
+    )
+
+    def _generic_needs_url(self, provider: str, channel: str) -> None:
+        if provider == "generic" and not self.url:
+            raise ValueError(f"the generic {channel} provider needs url = 'https://…' — add it")
+
+
+class SmsSection(_ProviderSection):
     """``[flows.sms]``: a generic JSON provider (``url``) or Twilio's Messages API."""
 
     provider: Literal["generic", "twilio"] = Field(
         default="generic", description="'generic' (JSON POST to url) or 'twilio'."
-    )
-    url: Url | None = Field(
-        default=None, description="generic: the endpoint each message is POSTed to."
     )
     base_url: Url = Field(
         default="https://api.twilio.com", description="twilio: the API's base URL."
@@ -57,21 +66,17 @@ class SmsSection(_Section):
 
     @model_validator(mode="after")
     def _complete(self) -> SmsSection:
-        if self.provider == "generic" and not self.url:
-            raise ValueError("the generic SMS provider needs url = 'https://…' — add it")
+        self._generic_needs_url(self.provider, "SMS")
         if self.provider == "twilio" and not (self.account_sid and self.sender):
             raise ValueError("twilio needs account_sid and sender (the From number) — add them")
         return self
 
 
-class PushSection(_Section):
+class PushSection(_ProviderSection):
     """``[flows.push]``: a generic JSON provider (``url``) or FCM's HTTP v1 API."""
 
     provider: Literal["generic", "fcm"] = Field(
         default="generic", description="'generic' (JSON POST to url) or 'fcm'."
-    )
-    url: Url | None = Field(
-        default=None, description="generic: the endpoint each message is POSTed to."
     )
     base_url: Url = Field(
         default="https://fcm.googleapis.com", description="fcm: the API's base URL."
@@ -90,8 +95,7 @@ class PushSection(_Section):
 
     @model_validator(mode="after")
     def _complete(self) -> PushSection:
-        if self.provider == "generic" and not self.url:
-            raise ValueError("the generic push provider needs url = 'https://…' — add it")
+        self._generic_needs_url(self.provider, "push")
         if self.provider == "fcm" and not self.project_id:
             raise ValueError("fcm needs project_id (the Firebase project) — add it")
         return self
