@@ -15,6 +15,7 @@ from events_support import counts_add_up, german_row, ingest, new_workspace, tab
 from journeykit.events.ingest import IngestOptions, Origin, ingest_batches
 from journeykit.events.mapping import MappingInvalid, load_mapping
 from journeykit.events.quarantine import retry
+from journeykit.events.sources.parquet import open_parquet
 from journeykit.store import open_analytic
 from journeykit.workspace import Workspace
 
@@ -140,6 +141,47 @@ def test_parquet_with_typed_columns(workspace: Workspace, tmp_path: Path) -> Non
     assert events["e2"]["properties"] == '{"quantity":2}'
     assert events["e2"]["currency"] == "EUR"  # the workspace's, as the record names none
     assert events["e1"]["customer_id"] == "17"  # anonymous id a is linked to user 17
+
+
+@pytest.mark.parametrize("dictionary", [True, False])
+def test_parquet_text_read_as_dictionaries_normalises_alike(
+    tmp_path: Path, dictionary: bool
+) -> None:
+    """Text the file stores dictionary-encoded is read as Arrow dictionaries, with equal results."""
+    channels = ["E-Mail", " web ", "", None, "Fax", "email"] * 50
+    path = tmp_path / "events.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "ts": pa.array(
+                    [datetime(2024, 5, 1, 10, i % 60, tzinfo=UTC) for i in range(300)],
+                    pa.timestamp("us", tz="UTC"),
+                ),
+                "anonymous_id": [f"v{i}" for i in range(300)],
+                "name": ["page_viewed", " Kauf ", "order_completed"] * 100,
+                "channel": channels,
+                "campaign": ["", "sommer24", None] * 100,
+            }
+        ),
+        path,
+        use_dictionary=dictionary,
+    )
+    read_as = open_parquet(path, dictionaries=True).schema_arrow.field("channel").type
+    assert pa.types.is_dictionary(read_as) == dictionary
+    workspace = new_workspace(tmp_path / "ws")
+    assert ingest(workspace, path).as_json() == {
+        "read": 300, "kept": 250, "duplicates": 0, "quarantined": 50
+    }  # fmt: skip
+    canonical = {"E-Mail": "email", " web ": "web", "": None, None: None, "email": "email"}
+    expected = {
+        f"v{i}": (["page_viewed", "Kauf", "order_completed"][i % 3], canonical[channel],
+                  ["", "sommer24", None][i % 3] or None)
+        for i, channel in enumerate(channels) if channel != "Fax"
+    }  # fmt: skip
+    events = table(workspace, "events").to_pylist()
+    assert {e["anonymous_id"]: (e["name"], e["channel"], e["campaign"]) for e in events} == expected
+    reasons = set(table(workspace, "quarantine")["reason"].to_pylist())
+    assert len(reasons) == 1 and reasons.pop().startswith("unknown channel 'Fax'")
 
 
 def test_jsonl_keeps_json_types_in_properties(workspace: Workspace, tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ def kind_of(arrow_type: pa.DataType) -> str:
         return "float"
     if pat.is_boolean(arrow_type):
         return "boolean"
+    if pat.is_dictionary(arrow_type):
+        return kind_of(arrow_type.value_type)
     if pat.is_string(arrow_type) or pat.is_large_string(arrow_type) or pat.is_null(arrow_type):
         return "text"
     return "other"
