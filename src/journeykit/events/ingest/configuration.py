@@ -41,10 +41,11 @@ class IngestOptions(BaseModel):
         description="Memory limit of the local DuckDB that transforms batches (it spills beyond).",
     )
     threads: int = Field(
-        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        default_factory=lambda: os.cpu_count() or 2,
         ge=1,
         description="Threads of the local transform. It runs while the store inserts the previous "
-        "batch, so by default it takes half the cores: more would only make the two fight.",
+        "batch; the two share the cores (on 2 cores, all of them for both ingested 10 M CSV rows "
+        "in 58-60 s instead of 68 s with one thread for the transform).",
     )
     progress: bool | None = Field(
         default=None, description="Show a progress bar (default: when stderr is a terminal)."
