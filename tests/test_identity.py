@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events_support import ingest, new_workspace, table
+from journeykit.events.compute import compute_connection
 from journeykit.events.identity import NoSuchIdentity, explain_identity, resolve
+from journeykit.events.ingest.alone import AnonymousAlone
+from journeykit.events.ingest.pairs import FirstPairs
 from journeykit.store import open_analytic
 from journeykit.workspace import Workspace
 
@@ -138,29 +145,19 @@ def test_identity_show_explains_the_merge(workspace: Workspace, tmp_path: Path) 
             explain_identity(store, "X")
 
 
-def test_regrouped_pairs_keep_each_pair_s_first_event(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Pairs seen again and again across batches are regrouped on the way; links do not change."""
-    from journeykit.events.ingest import ingest_files, normalise, options_for
+def test_pairs_seen_again_across_batches_keep_their_first_event(tmp_path: Path) -> None:
+    """Pairs repeated in every small batch are linked once, with their first event."""
+    from journeykit.events.ingest import ingest_files, options_for
 
     records = [
         event(minute % 60, f"step_{minute}", anonymous=f"v{minute % 3}", user=f"U{minute % 2}")
         for minute in range(40)
     ]
     path = jsonl(tmp_path / "visits.jsonl", *records)
-
-    def links(folder: Path) -> list[tuple[object, ...]]:
-        workspace = new_workspace(folder)
-        options = options_for(workspace, progress=False, batch_rows=3)
-        ingest_files(workspace, [path], options=options)
-        rows = table(workspace, "identity_links").to_pylist()
-        return sorted((r["anonymous_id"], r["user_id"], r["event_name"]) for r in rows)
-
-    expected = links(tmp_path / "plain")
-    monkeypatch.setattr(normalise, "_PAIRS_REGROUP_FLOOR", 1)  # regroup after most batches
-    assert links(tmp_path / "regrouped") == expected
-    assert expected == [
+    workspace = new_workspace(tmp_path / "ws")
+    ingest_files(workspace, [path], options=options_for(workspace, progress=False, batch_rows=3))
+    rows = table(workspace, "identity_links").to_pylist()
+    assert sorted((r["anonymous_id"], r["user_id"], r["event_name"]) for r in rows) == [
         ("v0", "U0", "step_0"),
         ("v0", "U1", "step_3"),
         ("v1", "U0", "step_4"),
@@ -168,3 +165,148 @@ def test_regrouped_pairs_keep_each_pair_s_first_event(
         ("v2", "U0", "step_2"),
         ("v2", "U1", "step_5"),
     ]
+
+
+class _CoarsePairs(FirstPairs):
+    """First halves of the keys from 2 values only: most different pairs share one."""
+
+    keys_sql = FirstPairs.keys_sql.replace(
+        "hash(anonymous_id, user_id)", "hash(anonymous_id, user_id) % 2"
+    )
+
+
+_ID = st.sampled_from([None, "v0", "v1", "v2", "ä3"])
+_USER = st.sampled_from([None, "U0", "U1", "ü2"])
+
+
+@given(
+    batches=st.lists(st.lists(st.tuples(_ID, _USER), max_size=12), max_size=6),
+    known=st.sets(st.tuples(_ID.filter(bool), _USER.filter(bool)), max_size=3),
+    coarse=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_first_pairs_match_a_plain_loop(
+    batches: list[list[tuple[str | None, str | None]]],
+    known: set[tuple[str, str]],
+    coarse: bool,
+) -> None:
+    """Each new pair once, with its first event, in order — also when key halves collide."""
+    connection = compute_connection()
+    pairs = (_CoarsePairs if coarse else FirstPairs)(connection)
+    expected: dict[tuple[str, str], str] = {}
+    row = 0
+    for batch in batches:
+        rows = [(a, u, f"e{row + i}") for i, (a, u) in enumerate(batch)]
+        for anonymous, user, event_id in rows:
+            if anonymous and user and (anonymous, user) not in known:
+                expected.setdefault((anonymous, user), event_id)
+        pairs.add(_pair_events(rows, row))
+        row += len(rows)
+    found = pairs.take_new(
+        pa.table(
+            {
+                "anonymous_id": [a for a, _ in known] or pa.array([], pa.string()),
+                "user_id": [u for _, u in known] or pa.array([], pa.string()),
+            }
+        )
+    )
+    got = [(r["anonymous_id"], r["user_id"], r["event_id"]) for r in found.to_pylist()]
+    assert got == [(a, u, e) for (a, u), e in expected.items()]
+    connection.close()
+
+
+def _pair_events(rows: list[tuple[str | None, str | None, str]], start: int) -> pa.Table:
+    return pa.table(
+        {
+            "event_id": pa.array([e for _, _, e in rows], pa.string()),
+            "ts": pa.array(
+                [datetime(2024, 3, 1, tzinfo=UTC)] * len(rows), pa.timestamp("us", "UTC")
+            ),
+            "anonymous_id": pa.array([a for a, _, _ in rows], pa.string()),
+            "user_id": pa.array([u for _, u, _ in rows], pa.string()),
+            "name": pa.array(["login"] * len(rows), pa.string()),
+            "_row": pa.array(range(start + 1, start + len(rows) + 1), pa.int64()),
+        }
+    )
+
+
+def test_an_anonymous_visit_before_the_login_in_the_same_file(tmp_path: Path) -> None:
+    """The link comes after the anonymous events of the same input: they join the customer too."""
+    workspace = new_workspace(tmp_path)
+    visit = jsonl(
+        tmp_path / "visit.jsonl",
+        event(1, "page_viewed", anonymous="v1"),
+        event(2, "signed_in", anonymous="v1", user="U7"),
+        event(3, "page_viewed", anonymous="v2"),
+    )
+    ingest(workspace, visit)
+    assert customers(workspace) == {
+        ("page_viewed", "v1", None): "U7",
+        ("signed_in", "v1", "U7"): "U7",
+        ("page_viewed", "v2", None): "v2",
+    }
+
+
+@given(
+    records=st.lists(st.tuples(_ID, _USER).filter(lambda ids: any(ids)), min_size=1, max_size=14),
+    cuts=st.sets(st.integers(1, 13), max_size=2),
+)
+@settings(max_examples=20, deadline=None)
+def test_customer_ids_match_a_plain_union_find(
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[tuple[str | None, str | None]],
+    cuts: set[int],
+) -> None:
+    """Whatever the split into files: each event's customer is its component's smallest id."""
+    folder = tmp_path_factory.mktemp("union")
+    workspace = new_workspace(folder)
+    events = [
+        event(minute, f"e{minute}", anonymous=a, user=u) for minute, (a, u) in enumerate(records)
+    ]
+    bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
+        ingest(workspace, jsonl(folder / f"{index}.jsonl", *events[start:end]))
+    stored = {r["name"]: r["customer_id"] for r in table(workspace, "events").to_pylist()}
+    assert stored == _reference_customers(records)
+
+
+def _reference_customers(records: list[tuple[str | None, str | None]]) -> dict[str, str]:
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(node: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    for anonymous, user in records:
+        if anonymous and user:
+            parent[root(("a", anonymous))] = root(("u", user))
+    members: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for node in list(parent):
+        members.setdefault(root(node), []).append(node)
+    chosen = {
+        top: min([n for n in nodes if n[0] == "u"] or nodes, key=lambda n: n[1])[1]
+        for top, nodes in members.items()
+    }
+    result = {}
+    for minute, (anonymous, user) in enumerate(records):
+        node = ("u", user) if user else ("a", anonymous or "")
+        result[f"e{minute}"] = chosen[root(node)] if node in parent else node[1]
+    return result
+
+
+@given(batches=st.lists(st.lists(st.tuples(_ID, _USER), max_size=10), max_size=5))
+@settings(max_examples=40, deadline=None)
+def test_ids_seen_alone_are_never_missed(
+    batches: list[list[tuple[str | None, str | None]]],
+) -> None:
+    """``may_contain`` is true for every anonymous id seen without a user id (no false "no")."""
+    connection = compute_connection()
+    alone = AnonymousAlone(connection)
+    for batch in batches:
+        alone.add(_pair_events([(a, u, "e") for a, u in batch], 0))
+    seen = sorted({a for batch in batches for a, u in batch if a and not u})
+    others = sorted({a for batch in batches for a, _ in batch if a} - set(seen))
+    assert alone.may_contain(pa.array(seen, pa.string())).all()
+    assert not alone.may_contain(pa.array(others, pa.string())).any()  # no collisions here
+    connection.close()

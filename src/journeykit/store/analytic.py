@@ -175,12 +175,18 @@ class AnalyticStore:
         return _append_collected(self, name, batches, schema, key)
 
     def stored_keys(
-        self, name: str, key: str, keys: pa.Array, time: str, lo: Any, hi: Any
+        self,
+        name: str,
+        key: str,
+        keys: pa.Array | pa.ChunkedArray,
+        where: str = "TRUE",
+        params: dict[str, Any] | None = None,
     ) -> pa.Array:
-        """Which of ``keys`` are stored (committed) with ``time`` in ``lo..hi``.
+        """Which of ``keys`` are stored (committed) on rows matching ``where`` (SQL, ``$params``).
 
         On DuckDB this reads through a second connection, so it can run in another thread while
-        a streamed append is under way on the first; it sees committed rows only.
+        a streamed append is under way on the first; it sees committed rows only. Elsewhere it
+        answers none (check ``engine.streams`` where "none" would be wrong).
         """
         if not self.engine.streams:
             return pa.array([], keys.type)
@@ -188,9 +194,9 @@ class AnalyticStore:
         cursor.register("_jk_keys", pa.table({"k": keys}))
         try:
             found = cursor.sql(
-                f'SELECT "{key}" FROM "{name}" WHERE "{time}" BETWEEN $lo AND $hi '
+                f'SELECT "{key}" FROM "{name}" WHERE ({where}) '
                 f'AND "{key}" IN (SELECT k FROM _jk_keys)',
-                params={"lo": lo, "hi": hi},
+                params=params or {},
             ).to_arrow_table()
         finally:
             cursor.unregister("_jk_keys")

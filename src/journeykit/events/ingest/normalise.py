@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from journeykit.errors import did_you_mean
 from journeykit.events.compute import compute_connection, run
 from journeykit.events.ingest import expressions as sql
+from journeykit.events.ingest.alone import AnonymousAlone
 from journeykit.events.ingest.checks import (
     failure_field,
     failure_message,
@@ -29,6 +30,7 @@ from journeykit.events.ingest.checks import (
 )
 from journeykit.events.ingest.configuration import IngestOptions
 from journeykit.events.ingest.eventid import content_event_id_sql
+from journeykit.events.ingest.pairs import FirstPairs
 from journeykit.events.ingest.vocabulary import channel_vocabulary, device_vocabulary, known_words
 from journeykit.events.mapping import ColumnMapping, Resolution, check_required, resolve_columns
 from journeykit.events.schema import EVENT_FIELDS, EVENT_SCHEMA
@@ -44,29 +46,6 @@ from journeykit.events.sources.base import (
 )
 
 TEXT_FIELDS = ("event_id", "user_id", "anonymous_id", "name", "source", "medium", "campaign")
-# Each batch adds its pairs grouped (first event per pair); when the table has grown to twice its
-# size after the last regrouping it is regrouped, so it stays within ~2× the distinct pairs
-# however many events repeat them (at 10 M events: 6 M pair rows, 1.2 M distinct).
-_PAIRS_TABLE = """
-CREATE TABLE __jk_pairs (anonymous_id VARCHAR, user_id VARCHAR, event_id VARCHAR,
-  event_name VARCHAR, event_ts TIMESTAMPTZ, first_row BIGINT)"""
-_ADD_PAIRS = """
-INSERT INTO __jk_pairs
-SELECT anonymous_id, user_id, arg_min(event_id, _row), arg_min(name, _row), arg_min(ts, _row),
-  min(_row) FROM __jk_events
-WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL GROUP BY anonymous_id, user_id"""
-_REGROUP_PAIRS = """
-CREATE OR REPLACE TABLE __jk_pairs AS
-SELECT anonymous_id, user_id, arg_min(event_id, first_row) AS event_id,
-  arg_min(event_name, first_row) AS event_name, arg_min(event_ts, first_row) AS event_ts,
-  min(first_row) AS first_row
-FROM __jk_pairs GROUP BY anonymous_id, user_id"""
-_PAIRS_REGROUP_FLOOR = 500_000
-_NEW_PAIRS = """
-SELECT anonymous_id, user_id, arg_min(event_id, first_row) AS event_id,
-  arg_min(event_name, first_row) AS event_name, arg_min(event_ts, first_row) AS event_ts
-FROM __jk_pairs p ANTI JOIN __jk_known k USING (anonymous_id, user_id)
-GROUP BY anonymous_id, user_id ORDER BY min(first_row)"""
 _CUSTOMER_JOIN = """
 LEFT JOIN __jk_users cu ON cu.key = e.user_id
 LEFT JOIN __jk_anons ca ON ca.key = e.anonymous_id"""
@@ -147,8 +126,8 @@ class Normaliser:
         self.connection = self.compute.connection
         self._customers = False
         self.set_customers(_EMPTY_MAP, _EMPTY_MAP)
-        run(self.connection, _PAIRS_TABLE)
-        self._pair_rows = self._pairs_regrouped = 0
+        self.pairs = FirstPairs(self.connection)
+        self.alone = AnonymousAlone(self.connection)
 
     def set_customers(self, users: pa.Table, anonymous: pa.Table) -> None:
         """Customer ids of linked ids (``key`` → ``value``); other events get their own id."""
@@ -161,7 +140,7 @@ class Normaliser:
         if self._owned:
             self.compute.close()
         else:
-            run(self.connection, "DROP TABLE IF EXISTS __jk_pairs")
+            self.pairs.close()
 
     def normalise(self, batch: pa.RecordBatch) -> Normalised:
         """Transform one batch; a mapping that leaves required fields empty raises."""
@@ -180,33 +159,9 @@ class Normaliser:
         finally:
             self.connection.unregister("__jk_src")
         normalised = _split(result)
-        self._collect_pairs(normalised.events)
+        self.pairs.add(normalised.events)
+        self.alone.add(normalised.events)
         return normalised
-
-    def _collect_pairs(self, events: pa.Table) -> None:
-        """Remember each new (anonymous_id, user_id) pair with its first event."""
-        self.connection.register("__jk_events", events)
-        try:
-            (added,) = run(self.connection, _ADD_PAIRS)[0]
-        finally:
-            self.connection.unregister("__jk_events")
-        self._pair_rows += int(added)
-        if self._pair_rows > 2 * max(self._pairs_regrouped, _PAIRS_REGROUP_FLOOR):
-            run(self.connection, _REGROUP_PAIRS)
-            (rows,) = run(self.connection, "SELECT count(*) FROM __jk_pairs")[0]
-            self._pair_rows = self._pairs_regrouped = int(rows)
-
-    def new_pairs(self, known: pa.Table) -> pa.Table:
-        """The pairs seen in this input that are not in ``known`` (anonymous_id, user_id).
-
-        Columns: anonymous_id, user_id, event_id, event_name, event_ts — in order of appearance.
-        """
-        self.connection.register("__jk_known", known.select(["anonymous_id", "user_id"]))
-        try:
-            table = self.compute.arrow(_NEW_PAIRS)
-        finally:
-            self.connection.unregister("__jk_known")
-        return table
 
     def settings_used(self) -> dict[str, str]:
         """The time zone and decimal mark the last data batch was read with (for retries)."""

@@ -197,7 +197,8 @@ def _write(
             writer.origin = replace(
                 origin, details={**origin.details, **normaliser.settings_used()}
             )
-            result = writer.finish(normaliser.new_pairs(writer.before.links))
+            pairs = normaliser.pairs.take_new(writer.before.links)
+            result = writer.finish(pairs, normaliser.alone)
     except BaseException:
         forget(store)
         raise

@@ -30,6 +30,7 @@ from journeykit.events.identity import (
     extended,
     stored_identities,
 )
+from journeykit.events.ingest.alone import AnonymousAlone
 from journeykit.events.ingest.normalise import Normalised
 from journeykit.events.ingest.progress import IngestProgress
 from journeykit.events.ingest.rejects import RejectBuffer
@@ -72,7 +73,9 @@ class BatchWriter:
             return normalised
         bounds = pc.min_max(events["ts"]).as_py()
         ids = events["event_id"].combine_chunks()
-        stored = self.store.stored_keys("events", "event_id", ids, "ts", *bounds.values())
+        stored = self.store.stored_keys(
+            "events", "event_id", ids, '"ts" BETWEEN $min AND $max', bounds
+        )
         if len(stored) == 0:
             return normalised
         fresh = events.filter(pc.invert(pc.is_in(events["event_id"], value_set=stored)))
@@ -107,10 +110,11 @@ class BatchWriter:
             if progress is not None:
                 progress.advance(rows_in)
 
-    def finish(self, pairs: pa.Table) -> IngestResult:
+    def finish(self, pairs: pa.Table, alone: AnonymousAlone) -> IngestResult:
         """Quarantine, identity, links and the batch row; returns the counts.
 
-        ``pairs`` are the input's new (anonymous_id, user_id) pairs with their first event.
+        ``pairs`` are the input's new (anonymous_id, user_id) pairs with their first event;
+        ``alone`` its anonymous ids seen without a user id.
         """
         for rejects in self.rejects.tables():
             fresh = _not_yet_quarantined(self.store, rejects, self.origin.source_file)
@@ -118,12 +122,25 @@ class BatchWriter:
         self.rejects.close()
         links = _links(pairs, self.result.batch_id)
         self.after = extended(self.before, links)
-        apply_changes(self.store, changed_customers(self.before, self.after))
+        changes = changed_customers(self.before, self.after)
+        changes[ANONYMOUS] = self._seen_alone(changes[ANONYMOUS], alone)
+        apply_changes(self.store, changes)
         self.store.insert("identity_links", links)
         self.store.insert("ingest_batches", _batch_row(self.result, self.origin, self.started_at))
         _check(self.result)
         _notes(self.result)
         return self.result
+
+    def _seen_alone(self, moved: pa.Table, alone: AnonymousAlone) -> pa.Table:
+        """The moved anonymous ids with events without a user id, in this input or stored.
+
+        Only those events take the new customer id (see ``journeykit.events.ingest.alone``).
+        """
+        if moved.num_rows == 0 or not self.store.engine.streams:
+            return moved  # without a look-up of the stored events, all may be
+        stored = self.store.stored_keys("events", "anonymous_id", moved["key"], "user_id IS NULL")
+        here = pa.array(alone.may_contain(moved["key"]))
+        return moved.filter(pc.or_(here, pc.is_in(moved["key"], value_set=stored)))
 
     @property
     def identities(self) -> Identities:
