@@ -11,7 +11,7 @@ them distinct), so the work is recognising a seen pair cheaply:
 - only the first event of each new pair is kept, in a table of the local DuckDB (bounded by its
   memory limit, it spills).
 
-Grouping the strings per batch and regrouping the kept rows cost about four times as much.
+Grouping the strings per batch and regrouping the kept rows cost about three times as much.
 """
 
 from __future__ import annotations
