@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from events_support import ingest, new_workspace, table
 from journeykit.events.compute import compute_connection
 from journeykit.events.identity import NoSuchIdentity, explain_identity, resolve
+from journeykit.events.ingest import writer
 from journeykit.events.ingest.alone import AnonymousAlone
 from journeykit.events.ingest.pairs import FirstPairs
 from journeykit.store import open_analytic
@@ -257,17 +258,27 @@ def test_customer_ids_match_a_plain_union_find(
     records: list[tuple[str | None, str | None]],
     cuts: set[int],
 ) -> None:
-    """Whatever the split into files: each event's customer is its component's smallest id."""
+    """Whatever the split into files: each event's customer is its component's smallest id.
+
+    Also with the update filtered to ids seen alone, as for large inputs (``LARGE_INPUT``).
+    """
     folder = tmp_path_factory.mktemp("union")
-    workspace = new_workspace(folder)
     events = [
         event(minute, f"e{minute}", anonymous=a, user=u) for minute, (a, u) in enumerate(records)
     ]
     bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
-    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
-        ingest(workspace, jsonl(folder / f"{index}.jsonl", *events[start:end]))
-    stored = {r["name"]: r["customer_id"] for r in table(workspace, "events").to_pylist()}
-    assert stored == _reference_customers(records)
+    files = [
+        jsonl(folder / f"{index}.jsonl", *events[start:end])
+        for index, (start, end) in enumerate(itertools.pairwise(bounds))
+    ]
+    for large_from in (writer.LARGE_INPUT, 0):
+        workspace = new_workspace(folder / f"from-{large_from}")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(writer, "LARGE_INPUT", large_from)
+            for path in files:
+                ingest(workspace, path)
+        stored = {r["name"]: r["customer_id"] for r in table(workspace, "events").to_pylist()}
+        assert stored == _reference_customers(records)
 
 
 def _reference_customers(records: list[tuple[str | None, str | None]]) -> dict[str, str]:

@@ -40,6 +40,10 @@ from journeykit.store.analytic import AnalyticStore
 from journeykit.store.tables import IDENTITY_LINKS_SCHEMA, INGEST_BATCHES_SCHEMA, QUARANTINE_SCHEMA
 
 STORED_EVENTS = pa.schema([field.with_nullable(True) for field in EVENT_SCHEMA])
+LARGE_INPUT = 1_000_000
+"""Events appended from which the retroactive update is filtered first (``_seen_alone``): its join
+over a large uncommitted append was the ingest's memory peak (50 M events: +0.9 GiB). A smaller
+input (the collector's micro-batches) updates directly; the look-up would be a second scan."""
 
 
 class InvariantBroken(AssertionError):
@@ -136,8 +140,8 @@ class BatchWriter:
 
         Only those events take the new customer id (see ``journeykit.events.ingest.alone``).
         """
-        if moved.num_rows == 0 or not self.store.engine.streams:
-            return moved  # without a look-up of the stored events, all may be
+        if moved.num_rows == 0 or self.result.kept < LARGE_INPUT or not self.store.engine.streams:
+            return moved  # small, or no look-up of the stored events: update them all
         stored = self.store.stored_keys("events", "anonymous_id", moved["key"], "user_id IS NULL")
         here = pa.array(alone.may_contain(moved["key"]))
         return moved.filter(pc.or_(here, pc.is_in(moved["key"], value_set=stored)))
