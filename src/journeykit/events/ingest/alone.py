@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from journeykit.events.compute import registered
+
 _ALONE = """
 SELECT hash(anonymous_id) AS h FROM __jk_events
 WHERE anonymous_id IS NOT NULL AND user_id IS NULL"""
@@ -55,9 +57,6 @@ class AnonymousAlone:
         return found
 
     def _hashed(self, name: str, table: pa.Table, statement: str) -> np.ndarray:
-        self.connection.register(name, table)
-        try:
+        with registered(self.connection, name, table):
             column = self.connection.sql(statement).to_arrow_table()["h"]
-        finally:
-            self.connection.unregister(name)
         return np.asarray(pc.cast(column, pa.uint64()).to_numpy())

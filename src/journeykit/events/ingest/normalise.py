@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from journeykit.errors import did_you_mean
-from journeykit.events.compute import compute_connection, run
+from journeykit.events.compute import compute_connection, registered, run
 from journeykit.events.ingest import expressions as sql
 from journeykit.events.ingest.alone import AnonymousAlone
 from journeykit.events.ingest.checks import (
@@ -153,11 +153,8 @@ class Normaliser:
         zone = self._zone(table.schema)
         self._used = {"timezone": zone, "decimal": self._decimal(table.schema)}
         run(self.connection, f"SET TimeZone = {sql.quote_literal(zone)}")
-        self.connection.register("__jk_src", table)
-        try:
+        with registered(self.connection, "__jk_src", table):
             result = self.compute.arrow(plan)
-        finally:
-            self.connection.unregister("__jk_src")
         normalised = _split(result)
         self.pairs.add(normalised.events)
         self.alone.add(normalised.events)

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from journeykit.events.compute import run
+from journeykit.events.compute import registered, run
 
 _TABLE = "__jk_pairs"
 _CREATE = f"""
@@ -56,11 +56,8 @@ class FirstPairs:
         """Keep the first event of each pair in ``events`` (with ``_row``) not seen before."""
         if events.num_rows == 0:
             return
-        self.connection.register("__jk_events", events)
-        try:
+        with registered(self.connection, "__jk_events", events):
             keys = self.connection.sql(self.keys_sql).to_arrow_table()
-        finally:
-            self.connection.unregister("__jk_events")
         positions = np.flatnonzero(pc.is_valid(keys["k1"]).to_numpy(zero_copy_only=False))
         if len(positions) == 0:
             return
@@ -76,11 +73,12 @@ class FirstPairs:
         identity step that follows needs the memory (at 50 M events the kept rows and keys
         held ~0.5 GB).
         """
-        self.connection.register("__jk_known", known.select(["anonymous_id", "user_id"]))
         try:
-            return self.connection.sql(_NEW).to_arrow_table()
+            with registered(
+                self.connection, "__jk_known", known.select(["anonymous_id", "user_id"])
+            ):
+                return self.connection.sql(_NEW).to_arrow_table()
         finally:
-            self.connection.unregister("__jk_known")
             self.close()
 
     def close(self) -> None:
@@ -112,8 +110,5 @@ class FirstPairs:
         return seen
 
     def _keep(self, firsts: pa.Table) -> None:
-        self.connection.register("__jk_firsts", firsts)
-        try:
+        with registered(self.connection, "__jk_firsts", firsts):
             run(self.connection, _KEEP)
-        finally:
-            self.connection.unregister("__jk_firsts")
