@@ -142,8 +142,11 @@ class BatchWriter:
         """
         if moved.num_rows == 0 or self.result.kept < LARGE_INPUT or not self.store.engine.streams:
             return moved  # small, or no look-up of the stored events: update them all
-        stored = self.store.stored_keys("events", "anonymous_id", moved["key"], "user_id IS NULL")
         here = pa.array(alone.may_contain(moved["key"]))
+        elsewhere = moved["key"].filter(pc.invert(here))  # only these need the stored events
+        if len(elsewhere) == 0:
+            return moved
+        stored = self.store.stored_keys("events", "anonymous_id", elsewhere, "user_id IS NULL")
         return moved.filter(pc.or_(here, pc.is_in(moved["key"], value_set=stored)))
 
     @property
