@@ -5,6 +5,7 @@ own stores."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from typing import Any
 
 from journeykit.events.collector.configuration import CollectorConfig
@@ -21,8 +22,8 @@ def drain(workspace: Workspace) -> int:
     second): the logged events go into the analytic store. Returns how many were delivered."""
     engine = collector_engine(workspace)
     try:
-        flusher = Flusher(AppendLog(engine), analytic_delivery(workspace), CollectorConfig())
-        return flusher.drain()
+        with closing(analytic_delivery(workspace)) as deliver:
+            return Flusher(AppendLog(engine), deliver, CollectorConfig()).drain()
     finally:
         engine.dispose()
 

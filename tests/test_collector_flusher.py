@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import wait
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,11 +37,15 @@ class Recorder:
     def __init__(self) -> None:
         self.delivered: list[list[int]] = []
         self.failing = False
+        self.closed = False
 
     def __call__(self, batch: Sequence[Pending]) -> None:
         if self.failing:
             raise RuntimeError("the analytic store is down")
         self.delivered.append([entry.id for entry in batch])
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def test_known_message_ids_are_not_logged_twice(engine: Engine) -> None:
@@ -82,6 +87,7 @@ def test_the_thread_flushes_within_the_interval_and_drains_on_stop(engine: Engin
     log.append(entries("b"), "shop")
     flusher.stop()
     assert log.backlog() == 0
+    assert deliver.closed
 
 
 def test_flushed_entries_are_pruned_after_the_retention(engine: Engine) -> None:
@@ -130,9 +136,11 @@ def test_a_second_delivery_after_a_crash_adds_nothing(workspace: Workspace, engi
         for n in range(3)
     ]
     log.append([check_message(m, "", None, envelope, 32_768) for m in messages], "shop")
-    flusher = Flusher(log, analytic_delivery(workspace), CollectorConfig())
-    flusher.deliver(log.pending(10))  # delivered, then the process died before marking
+    with closing(analytic_delivery(workspace)) as deliver:
+        deliver(log.pending(10))  # delivered, then the process died before marking
     assert log.backlog() == 3
-    assert flusher.drain() == 3  # the restarted flusher delivers the same batch again
+    with closing(analytic_delivery(workspace)) as deliver:
+        flusher = Flusher(log, deliver, CollectorConfig())
+        assert flusher.drain() == 3  # the restarted flusher delivers the same batch again
     assert log.backlog() == 0
     assert stored_event_ids(workspace.root, "re-") == {"re-0": 1, "re-1": 1, "re-2": 1}

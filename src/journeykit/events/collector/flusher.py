@@ -16,13 +16,23 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Protocol
 
 from journeykit.events.collector.configuration import CollectorConfig
 from journeykit.events.collector.log import AppendLog, Pending
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[Sequence[Pending]], None]
+
+class Deliver(Protocol):
+    """Puts a micro-batch into the analytic store (``AnalyticDelivery``); ``close`` frees what
+    it keeps between micro-batches once the flusher stops."""
+
+    def __call__(self, entries: Sequence[Pending], /) -> None: ...
+
+    def close(self) -> None: ...
+
+
 MAX_BACKOFF_SECONDS = 30.0
 PRUNE_EVERY_SECONDS = 600.0
 
@@ -67,13 +77,16 @@ class Flusher:
         without another round and leave the log to the flusher of the next server.
         """
         delay = self.config.flush_interval_seconds
-        while True:
-            stopping = stop.wait(delay)
-            if not alive():
-                return
-            delay = self._round()
-            if stopping:
-                return
+        try:
+            while True:
+                stopping = stop.wait(delay)
+                if not alive():
+                    return
+                delay = self._round()
+                if stopping:
+                    return
+        finally:
+            self.deliver.close()
 
     def start(self) -> None:
         """Run the loop in a thread of this process."""

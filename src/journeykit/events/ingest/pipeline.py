@@ -85,17 +85,20 @@ def ingest_batches(
     mapping: ColumnMapping | None = None,
     progress: IngestProgress | None = None,
     before_write: Callable[[AnalyticStore], None] | None = None,
+    compute: Compute | None = None,
 ) -> IngestResult:
     """Validate, normalise, dedupe and write ``batches`` (the source contract) as ONE batch.
 
     ``target`` is a workspace (its store is opened for the work and closed after the commit) or
     an open store. ``before_write`` runs inside the transaction
-    before the writes (the quarantine marks the retried records resolved with it). Returns the
-    counts; ``read == kept + duplicates + quarantined``.
+    before the writes (the quarantine marks the retried records resolved with it). ``compute``
+    is a local compute DuckDB to borrow (a caller ingesting batch after batch keeps one); by
+    default one is started for the call. Returns the counts;
+    ``read == kept + duplicates + quarantined``.
     """
     if options is None:
         options = IngestOptions() if isinstance(target, AnalyticStore) else options_for(target)
-    with IngestSession(target, options) as session:
+    with IngestSession(target, options, compute) as session:
         return session.ingest(batches, origin, mapping, progress, before_write)
 
 
@@ -104,15 +107,20 @@ class IngestSession:
     inputs of one call; every input is still its own transaction.
 
     ``target`` is a workspace (its store is opened here and closed at the end) or an open store
-    (borrowed, left open).
+    (borrowed, left open); so is ``compute`` when given.
     """
 
-    def __init__(self, target: Workspace | AnalyticStore, options: IngestOptions) -> None:
+    def __init__(
+        self,
+        target: Workspace | AnalyticStore,
+        options: IngestOptions,
+        compute: Compute | None = None,
+    ) -> None:
         self.target = target
         self.options = options
         self._resources = ExitStack()
         self._store: AnalyticStore | None = target if isinstance(target, AnalyticStore) else None
-        self._compute: Compute | None = None
+        self._compute = compute
 
     def __enter__(self) -> IngestSession:
         return self
