@@ -8,12 +8,13 @@ bookkeeping columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 
 import pyarrow as pa
 
 from journeykit.events.schema import EVENT_SCHEMA
-from journeykit.events.sources.base import ERROR, LINE, RAW, ROW
+from journeykit.events.sources.base import ERROR, FIELD_JSON, JSON_SORTED, LINE, RAW, ROW
 
 Row = dict[str, object]
 MAX_BATCH_ROWS = 20_000
@@ -21,14 +22,20 @@ MAX_BATCH_ROWS = 20_000
 100 MB whatever ``batch_rows`` asks for."""
 
 
-def source_schema(fields: Sequence[str]) -> pa.Schema:
+def source_schema(fields: Sequence[str], *, sorted_properties: bool = False) -> pa.Schema:
     """The batch schema of a source emitting ``fields``: event types, all nullable, + bookkeeping.
 
     Every column is nullable because a row the reader already knows is bad carries only
     ``_row``, ``_line``, ``_raw`` and ``_error``. ``_line`` is the physical line where the record
     starts, so quarantine can point into the file even when a CSV record spans lines.
+    ``sorted_properties``: the source writes ``properties`` with ``canonical_dumps`` only.
     """
     columns = [EVENT_SCHEMA.field(name).with_nullable(True) for name in fields]
+    if sorted_properties:
+        columns = [
+            field.with_metadata({FIELD_JSON: JSON_SORTED}) if field.name == "properties" else field
+            for field in columns
+        ]
     columns += [
         pa.field(ROW, pa.int64(), nullable=False),
         pa.field(LINE, pa.int64()),
@@ -38,9 +45,17 @@ def source_schema(fields: Sequence[str]) -> pa.Schema:
     return pa.schema(columns)
 
 
-def to_batch(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> pa.RecordBatch:
-    """One record batch holding ``rows``; a key missing from a row is null."""
-    arrays = [pa.array([row.get(field.name) for row in rows], type=field.type) for field in schema]
+def to_batch(rows: Sequence[Row], schema: pa.Schema) -> pa.RecordBatch:
+    """One record batch holding ``rows``; a key missing from a row is null.
+
+    A column is gathered by ``map(dict.get, …)``, which runs in C: half the time of a list
+    comprehension calling ``row.get`` (the collector's flusher builds 20,000-row batches).
+    """
+    count = len(rows)
+    arrays = [
+        pa.array(list(map(dict.get, rows, repeat(field.name, count))), type=field.type)
+        for field in schema
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
