@@ -151,6 +151,8 @@ def messages(draw: st.DrawFn, leaf: st.SearchStrategy[object] = json_value) -> d
 def assert_same(message: Mapping[str, object]) -> None:
     expected = reference.segment_message_to_row(message)
     actual = segment_message_to_row(message)
+    if isinstance(expected, dict):  # since then, properties are written with sorted keys
+        expected["properties"] = dumps(dict(sorted(json.loads(expected["properties"]).items())))
     assert type(actual).__name__ == type(expected).__name__
     assert repr(actual) == repr(expected)
 

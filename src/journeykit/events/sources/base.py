@@ -25,6 +25,10 @@ Compatible extensions (a reader that ignores them still satisfies the contract):
   ``journeykit.timezone`` the IANA zone of naive timestamps (the mapping file still wins).
 - Field metadata ``journeykit.json = "true"`` marks a string column whose values are JSON texts
   (objects, arrays, numbers): they keep their JSON type inside ``properties``.
+- ``journeykit.json = "sorted"`` on ``properties`` promises more: every value is a JSON object
+  written by ``canonical_dumps`` (compact, top-level keys sorted). Such text is already in the
+  stored form, so the pipeline keeps it as it is instead of re-encoding every object — except
+  numbers that DuckDB writes differently (see ``normalise``).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ ALL_BOOKKEEPING: tuple[str, ...] = (*BOOKKEEPING, LINE)
 META_DECIMAL = b"journeykit.decimal"
 META_TIMEZONE = b"journeykit.timezone"
 FIELD_JSON = b"journeykit.json"
+JSON_TEXT = b"true"
+JSON_SORTED = b"sorted"
 DEFAULT_BATCH_ROWS = 100_000
 
 

@@ -23,6 +23,7 @@ from journeykit.events.sources.base import (
     ALL_BOOKKEEPING,
     ERROR,
     FIELD_JSON,
+    JSON_TEXT,
     LINE,
     META_DECIMAL,
     RAW,
@@ -154,7 +155,7 @@ def _finish(table: pa.Table, keys: list[str]) -> pa.RecordBatch:
         table = table.set_column(
             table.schema.get_field_index(ERROR), ERROR, pa.array(reasons, pa.string())
         )
-    json_field = {FIELD_JSON: b"true"}
+    json_field = {FIELD_JSON: JSON_TEXT}
     schema = pa.schema(
         [
             field.with_metadata(json_field) if field.name in keys else field

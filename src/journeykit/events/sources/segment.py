@@ -40,7 +40,7 @@ SEGMENT_FIELDS: tuple[str, ...] = (
     "currency",
     "properties",
 )
-SEGMENT_SCHEMA = source_schema(SEGMENT_FIELDS)
+SEGMENT_SCHEMA = source_schema(SEGMENT_FIELDS, sorted_properties=True)
 _TYPE_FIELD = re.compile(r'"type"\s*:\s*"(' + "|".join(SEGMENT_TYPES) + r')"', re.IGNORECASE)
 _ID_FIELDS = ('"messageId"', '"anonymousId"', '"userId"')
 

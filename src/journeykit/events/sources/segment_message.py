@@ -33,7 +33,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from journeykit.errors import suggestion
-from journeykit.events.sources._exact_json import exact_dumps
+from journeykit.events.sources._exact_json import canonical_dumps
 from journeykit.events.sources._json import TooDeep, merge_reserved
 from journeykit.maps.vocab import Channel, Device, normalise_device
 
@@ -222,7 +222,7 @@ def _properties_text(
     reserved: dict[str, object],
 ) -> str:
     try:
-        return exact_dumps(_properties(kind, properties, context, reserved))
+        return canonical_dumps(_properties(kind, properties, context, reserved))
     except TooDeep as error:
         raise _Invalid("properties", str(error), "flatten the properties") from None
 
