@@ -112,18 +112,35 @@ class Connection:
 
 
 async def sender(
-    connection: Connection, load: Load, run: str, counter: list[int], size: int, until: float
+    connection: Connection,
+    load: Load,
+    run: str,
+    counter: list[int],
+    size: int,
+    schedule: Iterator[float],
+    until: float,
 ) -> None:
-    """One connection sending batches back to back until ``until``."""
+    """One connection sending a batch at each time of ``schedule`` until ``until``.
+
+    A request's latency counts from its scheduled time, not from when it went out: a server
+    that falls behind a paced load delays the following requests, and that delay is part of
+    what a client sees (no coordinated omission). Back to back, each request is scheduled
+    when the previous one ended.
+    """
     try:
-        while time.monotonic() < until:
+        for planned in schedule:
+            now = time.monotonic()
+            if now >= until:
+                break
+            if planned > now:
+                await asyncio.sleep(planned - now)
             start = counter[0]
             counter[0] += size
-            now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-            body = batch_body(run, start, size, now)
-            began = time.perf_counter()
+            sent_at = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+            body = batch_body(run, start, size, sent_at)
+            began = max(planned, time.monotonic()) if planned else time.monotonic()
             status = await connection.post(body)
-            load.latencies.append(time.perf_counter() - began)
+            load.latencies.append(time.monotonic() - began)
             if status == 200:
                 load.sent += size
             else:
@@ -132,17 +149,36 @@ async def sender(
         await connection.close()
 
 
+def schedule(first: float, interval: float) -> Iterator[float]:
+    """Send times ``first``, ``first + interval``, …; with no interval, always "now" (0)."""
+    planned = first
+    while True:
+        yield planned if interval else 0.0
+        planned += interval
+
+
 async def run_load(
-    port: int, key: str, run: str, duration: float, connections: int, size: int
+    port: int, key: str, run: str, duration: float, connections: int, size: int, rate: float
 ) -> Load:
-    """Send for ``duration`` seconds from ``connections`` concurrent connections."""
+    """Send for ``duration`` seconds from ``connections`` concurrent connections, back to back
+    or, with ``rate`` (events/s), each connection on its own share of a steady schedule."""
     load = Load()
     counter = [0]
-    until = time.monotonic() + duration
+    began = time.monotonic()
+    until = began + duration
+    interval = connections * size / rate if rate else 0.0
     await asyncio.gather(
         *(
-            sender(Connection(HOST, port, key), load, run, counter, size, until)
-            for _ in range(connections)
+            sender(
+                Connection(HOST, port, key),
+                load,
+                run,
+                counter,
+                size,
+                schedule(began + interval * number / connections, interval),
+                until,
+            )
+            for number in range(connections)
         )
     )
     return load
@@ -330,7 +366,9 @@ def loaded(
     before = family_cpu(server.pid)
     own = time.process_time()
     began = time.monotonic()
-    load = asyncio.run(run_load(port, key, run, args.duration, args.connections, args.batch))
+    load = asyncio.run(
+        run_load(port, key, run, args.duration, args.connections, args.batch, args.rate)
+    )
     elapsed = time.monotonic() - began
     generator = time.process_time() - own
     after = family_cpu(server.pid)
@@ -438,6 +476,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="concurrent senders (8)")
     parser.add_argument("--batch", type=int, default=100, help="events per request (100)")
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="events/s to send on a steady schedule (default 0: back to back, the most the "
+        "server takes)",
+    )
+    parser.add_argument(
         "--catch-up", type=float, default=300.0, help="seconds to wait for the store (300)"
     )
     parser.add_argument("--no-baseline", action="store_true", help="measure the collector only")
@@ -451,6 +496,7 @@ def main() -> None:
     collector = bench_collector(args)
     result = {
         "duration_s": args.duration,
+        "paced_events_per_second": args.rate or None,
         "connections": args.connections,
         "events_per_request": args.batch,
         "cpus": os.cpu_count(),
