@@ -121,6 +121,11 @@ def only_flusher(path: Path, stop: threading.Event, alive: Callable[[], bool]) -
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+FLUSHER_NICENESS = 10
+"""The flusher yields the CPU to the server: under load, an answered request (a durable event)
+matters more than how soon it shows in analyses; the log absorbs the difference."""
+
+
 def main(argv: list[str] | None = None) -> None:
     """The flusher process: drain the log every interval until SIGTERM or orphaned."""
     parser = argparse.ArgumentParser(prog="journeykit-flusher")
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the server; it stops us
+    os.nice(FLUSHER_NICENESS)
 
     parent: int = args.parent
 
