@@ -39,7 +39,7 @@ GA4_FIELDS: tuple[str, ...] = (
     "currency",
     "properties",
 )
-GA4_SCHEMA = source_schema(GA4_FIELDS)
+GA4_SCHEMA = source_schema(GA4_FIELDS, sorted_properties=True)
 PARQUET_MAGIC = b"PAR1"
 PARQUET_READ_ROWS = 2_000
 """Rows turned into Python dicts at a time: nested GA4 rows cost kilobytes each as objects."""

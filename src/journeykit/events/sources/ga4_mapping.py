@@ -24,7 +24,8 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from journeykit.events.sources._json import JsonValue, TooDeep, dumps, jsonable, merge_reserved
+from journeykit.events.sources._exact_json import canonical_dumps
+from journeykit.events.sources._json import JsonValue, TooDeep, jsonable, merge_reserved
 from journeykit.maps.vocab import Channel, Device, normalise_device
 
 GA4_EVENT_NAMES: Mapping[str, str] = MappingProxyType(
@@ -262,7 +263,7 @@ def _properties_text(
     row: Mapping[str, object], params: dict[str, JsonValue], ga4_name: str, scope: str | None
 ) -> str:
     try:
-        return dumps(_properties(row, params, ga4_name, scope))
+        return canonical_dumps(_properties(row, params, ga4_name, scope))
     except TooDeep as error:
         raise Ga4RowError(f"the row {error}") from None
 

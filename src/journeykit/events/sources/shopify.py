@@ -40,7 +40,7 @@ SHOPIFY_FIELDS: tuple[str, ...] = (
     "currency",
     "properties",
 )
-SHOPIFY_SCHEMA = source_schema(SHOPIFY_FIELDS)
+SHOPIFY_SCHEMA = source_schema(SHOPIFY_FIELDS, sorted_properties=True)
 MAX_ORDER_ROWS = 10_000
 """More line items than this under one ``Name`` means a broken file, not an order."""
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from journeykit.events.sources._json import dumps
+from journeykit.events.sources._exact_json import canonical_dumps
 from journeykit.maps.vocab import Channel
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("Name", "Created at", "Total", "Lineitem name")
@@ -181,7 +181,7 @@ def _event(
         "channel": base["channel"],
         "revenue": revenue,
         "currency": base["currency"],
-        "properties": dumps(properties),
+        "properties": canonical_dumps(properties),
     }
 
 
