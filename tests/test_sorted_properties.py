@@ -34,7 +34,8 @@ def compute() -> Iterator[Compute]:
 def stored_properties(compute: Compute, texts: list[str], kind: bytes) -> list[str | None]:
     """The ``properties`` the normaliser stores for ``texts`` declared as JSON of ``kind``."""
     count = len(texts)
-    field = pa.field("properties", pa.string(), metadata={FIELD_JSON: kind})
+    text = [pa.field(name, pa.string()) for name in ("event_id", "ts", "anonymous_id", "name")]
+    schema = pa.schema([*text, pa.field("properties", pa.string(), metadata={FIELD_JSON: kind})])
     batch = pa.record_batch(
         [
             pa.array([f"e{number}" for number in range(count)]),
@@ -43,10 +44,7 @@ def stored_properties(compute: Compute, texts: list[str], kind: bytes) -> list[s
             pa.array(["product_viewed"] * count),
             pa.array(texts, pa.string()),
         ],
-        schema=pa.schema(
-            [("event_id", pa.string()), ("ts", pa.string()), ("anonymous_id", pa.string())]
-            + [("name", pa.string()), field]
-        ),
+        schema=schema,
     )
     normaliser = Normaliser("t.jsonl", None, IngestOptions(), compute)
     try:
@@ -78,3 +76,10 @@ def test_sorted_text_is_kept_without_parsing(compute: Compute) -> None:
     declared = stored_properties(compute, [unsorted, big, empty], JSON_SORTED)
     assert declared == ['{"b":1,"a":2}', '{"a":10000000000000000.0,"b":1}', None]
     assert stored_properties(compute, [unsorted], JSON_TEXT) == ['{"a":2,"b":1}']
+
+
+def test_keys_that_are_not_text_are_sorted_as_json_writes_them(compute: Compute) -> None:
+    texts = [canonical_dumps({10: "a", 9: "b", True: "c", "Zeta": "d"})]
+    assert texts == ['{"10":"a","9":"b","Zeta":"d","true":"c"}']
+    assert stored_properties(compute, texts, JSON_SORTED) == texts
+    assert stored_properties(compute, texts, JSON_TEXT) == texts

@@ -54,7 +54,7 @@ LEFT JOIN __jk_anons ca ON ca.key = e.anonymous_id"""
 _DUCKDB_WRITES_OTHERWISE = sql.quote_literal(r"[:,\[]-?[0-9][0-9.]*[eE]|[0-9]{19}|\\u00")
 """Where DuckDB writes ``canonical_dumps`` text differently: a number in exponent form (Python
 writes ``1e+16``, DuckDB ``10000000000000000.0``) or with 19 digits and more (beyond 64 bits
-DuckDB reads a double), and an escaped control character (``\u001f`` against ``\u001f``). Such
+DuckDB reads a double), and an escaped control character (``\\u001f`` against ``\\u001F``). Such
 objects are re-encoded by DuckDB; a string that merely looks like one (``"a:1e5"``) only takes
 that slower way. Every other object of sorted text is kept as is:
 DuckDB would write the same bytes (``test_sorted_properties_are_stored_as_duckdb_writes_them``)."""

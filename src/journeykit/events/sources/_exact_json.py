@@ -19,6 +19,7 @@ decoded from JSON never hold one.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 
@@ -60,8 +61,8 @@ def canonical_dumps(value: Mapping[str, object]) -> str:
     A source whose ``properties`` all come from here declares the column ``journeykit.json =
     "sorted"`` (``source_schema``), and the pipeline need not parse and re-encode each object.
     """
-    try:
-        items = sorted(value.items())
-    except TypeError:  # a key that is not text (a Python caller's): sorted as it is written
-        items = sorted(value.items(), key=lambda item: str(item[0]))
-    return exact_dumps(dict(items))
+    if all(key.__class__ is str for key in value):
+        return exact_dumps(dict(sorted(value.items())))
+    # A key that is not text (a Python caller's, say 10 or True): sorted as JSON writes it.
+    written: dict[str, object] = json.loads(exact_dumps(value))
+    return exact_dumps(dict(sorted(written.items())))
