@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from events_support import ingest, new_workspace, table
 from journeykit.events.compute import compute_connection
-from journeykit.events.identity import NoSuchIdentity, explain_identity, resolve
+from journeykit.events.identity import (
+    Identities,
+    NoSuchIdentity,
+    explain_identity,
+    extended,
+    resolve,
+)
 from journeykit.events.ingest import writer
 from journeykit.events.ingest.alone import AnonymousAlone
 from journeykit.events.ingest.pairs import FirstPairs
@@ -321,3 +327,49 @@ def test_ids_seen_alone_are_never_missed(
     assert alone.may_contain(pa.array(seen, pa.string())).all()
     assert not alone.may_contain(pa.array(others, pa.string())).any()  # no collisions here
     connection.close()
+
+
+_LINK = st.tuples(
+    st.sampled_from(["a1", "a2", "a3", "a4", "U1", "x"]),
+    st.sampled_from(["U1", "U2", "U3", "a2", "x"]),
+)
+
+
+@given(st.lists(st.lists(_LINK, max_size=6), min_size=1, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_extending_resolves_as_resolving_all_links(batches: list[list[tuple[str, str]]]) -> None:
+    """Links added input by input (only the touched components resolved again) give every id
+    the customer that resolving all links at once gives — also where a user id is spelled like
+    another component's anonymous id."""
+    identities = resolve(_pairs([]))
+    for batch in batches:
+        extension = extended(identities, _pairs(batch))
+        before, after = _owners(identities), _owners(extension.after)
+        moved = {
+            (kind, row["key"]): row["value"]
+            for kind, table in extension.changes.items()
+            for row in table.to_pylist()
+        }
+        assert moved == {
+            key: owner for key, owner in after.items() if before.get(key, key[1]) != owner
+        }
+        identities = extension.after
+    everything = resolve(_pairs([link for batch in batches for link in batch]))
+    assert _owners(identities) == _owners(everything)
+    assert identities.links.num_rows == everything.links.num_rows
+
+
+def _pairs(links: list[tuple[str, str]]) -> pa.Table:
+    return pa.table(
+        {
+            "anonymous_id": pa.array([a for a, _ in links], pa.string()),
+            "user_id": pa.array([u for _, u in links], pa.string()),
+        }
+    )
+
+
+def _owners(identities: Identities) -> dict[tuple[str, str], str]:
+    rows = identities.customers.to_pylist()
+    owners = {(row["kind"], row["id"]): row["customer_id"] for row in rows}
+    assert len(owners) == len(rows)  # each id once
+    return owners

@@ -26,7 +26,6 @@ from journeykit.events.identity import (
     USER,
     Identities,
     apply_changes,
-    changed_customers,
     extended,
     stored_identities,
 )
@@ -125,8 +124,8 @@ class BatchWriter:
             self.store.insert("quarantine", _quarantine(fresh, self.result.batch_id, self.origin))
         self.rejects.close()
         links = _links(pairs, self.result.batch_id)
-        self.after = extended(self.before, links)
-        changes = changed_customers(self.before, self.after)
+        extension = extended(self.before, links)
+        self.after, changes = extension.after, extension.changes
         changes[ANONYMOUS] = self._seen_alone(changes[ANONYMOUS], alone)
         apply_changes(self.store, changes)
         self.store.insert("identity_links", links)
