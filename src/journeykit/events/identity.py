@@ -8,9 +8,10 @@ order the data arrived in: the smallest user id of the component (by code point)
 component of anonymous ids only — its smallest anonymous id. An id in no link is its own customer.
 
 Components are computed vectorised (scipy's connected components over the link table), never
-row by row. When new links change the customer of ids that already have stored events, those
-events get the new ``customer_id`` (``changed_customers`` + ``AnalyticStore.update_from``), so a
-visitor's anonymous browsing before the first login counts for the customer retroactively.
+row by row; new links resolve again only the components they touch (``extended``). When new
+links change the customer of ids that already have stored events, those events get the new
+``customer_id`` (``Extension.changes`` + ``AnalyticStore.update_from``), so a visitor's
+anonymous browsing before the first login counts for the customer retroactively.
 """
 
 from __future__ import annotations
