@@ -9,7 +9,7 @@ from contextlib import closing
 from typing import Any
 
 from journeykit.events.collector.configuration import CollectorConfig
-from journeykit.events.collector.delivery import analytic_delivery
+from journeykit.events.collector.delivery import AnalyticDelivery
 from journeykit.events.collector.flusher import Flusher
 from journeykit.events.collector.log import AppendLog
 from journeykit.events.collector.tables import collector_engine
@@ -22,7 +22,7 @@ def drain(workspace: Workspace) -> int:
     second): the logged events go into the analytic store. Returns how many were delivered."""
     engine = collector_engine(workspace)
     try:
-        with closing(analytic_delivery(workspace)) as deliver:
+        with closing(AnalyticDelivery(workspace)) as deliver:
             return Flusher(AppendLog(engine), deliver, CollectorConfig()).drain()
     finally:
         engine.dispose()

@@ -126,7 +126,7 @@ def test_a_second_delivery_after_a_crash_adds_nothing(workspace: Workspace, engi
     """Crash between delivering and marking: the next round delivers the batch again, and the
     pipeline's event_id (= messageId) dedupe keeps every event exactly once."""
     from collector_harness import stored_event_ids
-    from journeykit.events.collector.delivery import analytic_delivery
+    from journeykit.events.collector.delivery import AnalyticDelivery
     from journeykit.events.collector.messages import Envelope, check_message
 
     envelope = Envelope(datetime.now(UTC))
@@ -136,10 +136,10 @@ def test_a_second_delivery_after_a_crash_adds_nothing(workspace: Workspace, engi
         for n in range(3)
     ]
     log.append([check_message(m, "", None, envelope, 32_768) for m in messages], "shop")
-    with closing(analytic_delivery(workspace)) as deliver:
+    with closing(AnalyticDelivery(workspace)) as deliver:
         deliver(log.pending(10))  # delivered, then the process died before marking
     assert log.backlog() == 3
-    with closing(analytic_delivery(workspace)) as deliver:
+    with closing(AnalyticDelivery(workspace)) as deliver:
         flusher = Flusher(log, deliver, CollectorConfig())
         assert flusher.drain() == 3  # the restarted flusher delivers the same batch again
     assert log.backlog() == 0

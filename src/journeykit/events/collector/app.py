@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from journeykit import __version__
 from journeykit.events.collector.configuration import CollectorConfig
-from journeykit.events.collector.delivery import analytic_delivery
+from journeykit.events.collector.delivery import AnalyticDelivery
 from journeykit.events.collector.flusher import Flusher
 from journeykit.events.collector.flusher_process import FlusherProcess
 from journeykit.events.collector.log import AppendLog
@@ -23,7 +23,7 @@ def build_collector(workspace: Workspace, config: CollectorConfig | None = None)
 
     def flusher(log: AppendLog) -> Background:
         if settings.flusher == "thread":
-            return Flusher(log, analytic_delivery(workspace), settings)
+            return Flusher(log, AnalyticDelivery(workspace), settings)
         return FlusherProcess(workspace.root, settings)
 
     return Collector(collector_engine(workspace), settings, flusher)

@@ -99,8 +99,3 @@ class AnalyticDelivery:
         if self._compute is not None:
             self._compute.close()
             self._compute = None
-
-
-def analytic_delivery(workspace: Workspace) -> AnalyticDelivery:
-    """The delivery of the flusher for ``workspace`` (see ``AnalyticDelivery``)."""
-    return AnalyticDelivery(workspace)

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     def alive() -> bool:
         return os.getppid() == parent
 
-    from journeykit.events.collector.delivery import analytic_delivery
+    from journeykit.events.collector.delivery import AnalyticDelivery
     from journeykit.events.collector.flusher import Flusher
     from journeykit.events.collector.log import AppendLog
     from journeykit.events.collector.tables import collector_engine
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         if holding:
             _warm_up(workspace)
             engine = collector_engine(workspace)
-            flusher = Flusher(AppendLog(engine), analytic_delivery(workspace), config)
+            flusher = Flusher(AppendLog(engine), AnalyticDelivery(workspace), config)
             flusher.run(stop, alive)
             engine.dispose()
 

@@ -125,9 +125,9 @@ class BatchWriter:
         self.rejects.close()
         links = _links(pairs, self.result.batch_id)
         extension = extended(self.before, links)
-        self.after, changes = extension.after, extension.changes
-        changes[ANONYMOUS] = self._seen_alone(changes[ANONYMOUS], alone)
-        apply_changes(self.store, changes)
+        self.after = extension.after
+        moved = extension.changes
+        apply_changes(self.store, {**moved, ANONYMOUS: self._seen_alone(moved[ANONYMOUS], alone)})
         self.store.insert("identity_links", links)
         self.store.insert("ingest_batches", _batch_row(self.result, self.origin, self.started_at))
         _check(self.result)
