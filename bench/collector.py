@@ -40,6 +40,8 @@ from pathlib import Path
 
 import httpx
 
+from journeykit.events.collector.log import UNFLUSHED
+
 HOST = "127.0.0.1"
 TARGET_EVENTS_PER_SECOND = 20_000
 TARGET_P99_MS = 100.0
@@ -259,7 +261,7 @@ def serve_baseline(port: int) -> None:
 def watch_visibility(ops: Path, every: float = 1.0) -> Iterator[list[float]]:
     """Sample, every second, the age of the oldest event not yet in the analytic store.
 
-    The append log marks an entry flushed after its micro-batch is committed to the analytic
+    The append log marks entries flushed after their micro-batch is committed to the analytic
     store, so this is an upper bound of how long an accepted event waits to become visible. It
     reads the SQLite log (WAL: never blocks the collector), not the DuckDB file the flusher needs.
     """
@@ -270,7 +272,7 @@ def watch_visibility(ops: Path, every: float = 1.0) -> Iterator[list[float]]:
         connection = sqlite3.connect(f"file:{ops}?mode=ro", uri=True, timeout=5)
         query = (
             "SELECT body ->> '$.receivedAt' FROM collector_log "
-            "WHERE flushed_at IS NULL ORDER BY id LIMIT 1"
+            f"WHERE {UNFLUSHED} ORDER BY id LIMIT 1"
         )
         while not stopping.wait(every):
             row = connection.execute(query).fetchone()
@@ -296,7 +298,7 @@ def wait_flushed(ops: Path, timeout: float) -> float | None:
     connection = sqlite3.connect(f"file:{ops}?mode=ro", uri=True, timeout=5)
     try:
         while time.monotonic() - began < timeout:
-            query = "SELECT count(*) FROM collector_log WHERE flushed_at IS NULL"
+            query = f"SELECT count(*) FROM collector_log WHERE {UNFLUSHED}"
             if connection.execute(query).fetchone()[0] == 0:
                 return time.monotonic() - began
             time.sleep(0.1)
@@ -319,7 +321,7 @@ def flushed_count(ops: Path) -> int:
     """How many logged events the flusher has delivered to the analytic store so far."""
     connection = sqlite3.connect(f"file:{ops}?mode=ro", uri=True, timeout=5)
     try:
-        query = "SELECT count(*) FROM collector_log WHERE flushed_at IS NOT NULL"
+        query = f"SELECT count(*) FROM collector_log WHERE NOT ({UNFLUSHED})"
         return int(connection.execute(query).fetchone()[0])
     finally:
         connection.close()

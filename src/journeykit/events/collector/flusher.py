@@ -58,7 +58,7 @@ class Flusher:
         batch = self.log.pending(self.config.flush_max_events)
         if batch:
             self.deliver(batch)
-            self.log.mark_flushed([entry.id for entry in batch])
+            self.log.mark_flushed(batch[-1].id)  # the batch is in id order
         return len(batch)
 
     def drain(self) -> int:

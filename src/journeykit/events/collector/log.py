@@ -14,6 +14,12 @@ and under load each re-acquisition waits behind the request path — a 1,600-row
 to a second that way. One statement steps once. (A single statement over a JSON array of the
 rows, the previous way, cost twice the CPU: SQLite had to parse the array and unescape every
 message again.) The placeholder per dialect is data (``PLACEHOLDER``).
+
+What is flushed is one number, the highest log id delivered (``collector_flushed``). That holds
+because entries commit in id order: SQLite has one writer and gives a new row the largest rowid
+plus one; on PostgreSQL, where a sequence hands out ids before commit, each append first takes
+one transaction-level advisory lock, so appends from several server processes commit in turn.
+Pruning keeps the newest delivered entry, so SQLite never hands out an id at or below the mark.
 """
 
 from __future__ import annotations
@@ -24,11 +30,10 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import NamedTuple
 
-from sqlalchemy import Engine, bindparam, delete, func, select, text
+from sqlalchemy import Engine, delete, func, insert, literal, literal_column, select, text
 
-from journeykit.events.collector.jsontext import compact_bytes
 from journeykit.events.collector.messages import LogEntry
-from journeykit.events.collector.tables import log
+from journeykit.events.collector.tables import LogId, flushed, log
 from journeykit.store import reading
 
 PRUNE_CHUNK = 10_000
@@ -40,19 +45,14 @@ PLACEHOLDER: Mapping[str, str] = MappingProxyType({"sqlite": "?", "postgresql": 
 ROWS_PER_STATEMENT = 300
 """3 parameters a row: 900 stays under the 999 of old SQLite builds."""
 
-MARK_SQL: Mapping[str, str] = MappingProxyType(
-    {
-        "sqlite": (
-            "UPDATE collector_log SET flushed_at = :now "
-            "WHERE id IN (SELECT value FROM json_each(:ids))"
-        ),
-        "postgresql": (
-            "UPDATE collector_log SET flushed_at = :now WHERE id IN "
-            "(SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(:ids AS json)))"
-        ),
-    }
+APPEND_IN_TURN: Mapping[str, str] = MappingProxyType(
+    {"sqlite": "", "postgresql": "SELECT pg_advisory_xact_lock(7022377201)"}
 )
-"""Mark the entries of a JSON array of ids ``[1, 2, …]`` flushed."""
+"""Run first in an append's transaction, so appends commit in id order (SQLite: already so)."""
+
+FLUSHED_UP_TO = "(SELECT coalesce(max(up_to), 0) FROM collector_flushed)"
+UNFLUSHED = f"id > {FLUSHED_UP_TO}"
+"""SQL condition on ``collector_log``: the entry is not in the analytic store yet."""
 
 
 def rows_of(entries: Sequence[LogEntry], key_name: str) -> list[Row]:
@@ -76,9 +76,7 @@ class AppendLog:
         self.write_lock = threading.Lock()
         self._marker = _dialect_value(PLACEHOLDER, engine)
         self._inserts: dict[int, str] = {}
-        self._mark = text(_dialect_value(MARK_SQL, engine)).bindparams(
-            bindparam("now", type_=log.c.flushed_at.type)
-        )
+        self._in_turn = _dialect_value(APPEND_IN_TURN, engine)
 
     def append(self, entries: Sequence[LogEntry], key_name: str) -> None:
         """Store ``entries`` durably in one transaction; known message ids are skipped."""
@@ -89,6 +87,8 @@ class AppendLog:
         if not rows:
             return
         with self.write_lock, self.engine.begin() as connection:
+            if self._in_turn:
+                connection.exec_driver_sql(self._in_turn)
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
                 chunk = rows[start : start + ROWS_PER_STATEMENT]
                 values = tuple(value for row in chunk for value in row)
@@ -114,7 +114,7 @@ class AppendLog:
         SQLAlchemy's per-row result processing cost more than the query.
         """
         query = (
-            "SELECT id, key_name, body FROM collector_log WHERE flushed_at IS NULL "
+            f"SELECT id, key_name, body FROM collector_log WHERE {UNFLUSHED} "
             f"ORDER BY id LIMIT {int(limit)}"
         )
         with reading(self.engine) as connection:
@@ -125,35 +125,52 @@ class AppendLog:
             finally:
                 cursor.close()
 
-    def mark_flushed(self, ids: Sequence[int]) -> None:
-        """Record that these messages are in the analytic store (one JSON array parameter,
-        as an ``IN`` list of 20,000 bound values took longer to build than to run)."""
-        parameters = {"ids": compact_bytes(list(ids)).decode(), "now": datetime.now(UTC)}
+    def mark_flushed(self, up_to: int) -> None:
+        """Record that every message up to id ``up_to`` is in the analytic store.
+
+        One small row, whatever the micro-batch's size; a mark at or below the current one
+        changes nothing, so marking is idempotent and never moves back.
+        """
+        mark = insert(flushed).from_select(
+            ["up_to", "flushed_at"],
+            select(
+                literal(up_to, LogId), literal(datetime.now(UTC), flushed.c.flushed_at.type)
+            ).where(literal(up_to, LogId) > literal_column(FLUSHED_UP_TO)),
+        )
         with self.write_lock, self.engine.begin() as connection:
-            connection.execute(self._mark, parameters)
+            connection.execute(mark)
 
     def backlog(self) -> int:
         """How many messages wait for the flusher."""
-        query = select(func.count()).select_from(log).where(log.c.flushed_at.is_(None))
+        query = select(func.count()).select_from(log).where(text(UNFLUSHED))
         with reading(self.engine) as connection:
             return int(connection.execute(query).scalar_one())
 
     def prune(self, older_than: timedelta) -> int:
-        """Delete flushed messages older than ``older_than``, in chunks; returns how many."""
+        """Delete messages flushed longer than ``older_than`` ago, in chunks; returns how many.
+
+        The newest of them stays: on SQLite a new row's id is the largest one plus one, so an
+        emptied log would hand out ids at or below the flushed mark, and those would never be
+        delivered.
+        """
         cutoff = datetime.now(UTC) - older_than
-        old = (
-            select(log.c.id)
-            .where(log.c.flushed_at.is_not(None), log.c.flushed_at < cutoff)
-            .order_by(log.c.id)
-            .limit(PRUNE_CHUNK)
-        )
+        with reading(self.engine) as connection:
+            keep = connection.execute(
+                select(func.max(flushed.c.up_to)).where(flushed.c.flushed_at < cutoff)
+            ).scalar()
+        if keep is None:
+            return 0
+        old = select(log.c.id).where(log.c.id < keep).order_by(log.c.id).limit(PRUNE_CHUNK)
         removed = 0
         while True:
             with self.write_lock, self.engine.begin() as connection:
                 count = connection.execute(delete(log).where(log.c.id.in_(old))).rowcount
             removed += count
             if count < PRUNE_CHUNK:
-                return removed
+                break
+        with self.write_lock, self.engine.begin() as connection:
+            connection.execute(delete(flushed).where(flushed.c.up_to < keep))
+        return removed
 
 
 def _dialect_value(values: Mapping[str, str], engine: Engine) -> str:
