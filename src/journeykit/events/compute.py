@@ -7,8 +7,6 @@ results are written to the analytic store through ``journeykit.store``, whatever
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +35,3 @@ def run(connection: Any, statement: str, parameters: list[Any] | None = None) ->
     """Execute a statement to completion (DuckDB 2 keeps unfetched results open) — its rows."""
     result: list[Any] = connection.execute(statement, parameters or []).fetchall()
     return result
-
-
-@contextmanager
-def registered(connection: Any, name: str, table: Any) -> Iterator[None]:
-    """``table`` (Arrow) visible to the statements of the block as ``name``, and gone after."""
-    connection.register(name, table)
-    try:
-        yield
-    finally:
-        connection.unregister(name)

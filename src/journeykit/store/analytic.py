@@ -21,13 +21,14 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from journeykit.store.arrow_views import registered
 from journeykit.store.engines import Engine, engine_traits, quiet_upstream
 from journeykit.store.errors import StoreBusy, StoreUrlInvalid
 from journeykit.store.urls import AnalyticUrl, parse_analytic_url
@@ -191,15 +192,12 @@ class AnalyticStore:
         if not self.engine.streams:
             return pa.array([], keys.type)
         cursor = self._lookup_cursor()
-        cursor.register("_jk_keys", pa.table({"k": keys}))
-        try:
+        with registered(cursor, "_jk_keys", pa.table({"k": keys})):
             found = cursor.sql(
                 f'SELECT "{key}" FROM "{name}" WHERE ({where}) '
                 f'AND "{key}" IN (SELECT k FROM _jk_keys)',
                 params=params or {},
             ).to_arrow_table()
-        finally:
-            cursor.unregister("_jk_keys")
         return found.column(0).combine_chunks()
 
     def _lookup_cursor(self) -> Any:
@@ -395,11 +393,8 @@ _CONNECTORS: dict[str, Callable[[AnalyticUrl], BaseBackend]] = {
 
 def _insert_arrow(con: Any, name: str, data: pa.Table) -> None:
     view = f"_jk_insert_{name}"
-    con.register(view, data)
-    try:
+    with registered(con, view, data):
         con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {view}').fetchall()
-    finally:
-        con.unregister(view)
 
 
 def _append_streamed(
@@ -427,12 +422,8 @@ def _append_streamed(
             failed.append(error)
 
     view = f"_jk_append_{name}"
-    con.register(view, pa.RecordBatchReader.from_batches(schema, tracked()))
-    try:
+    with registered(con, view, pa.RecordBatchReader.from_batches(schema, tracked())):
         appended = con.execute(f'INSERT INTO "{name}" SELECT * FROM {view}').fetchall()[0][0]
-    finally:
-        with suppress(Exception):
-            con.unregister(view)
     if failed:
         raise failed[0]
     if not bounds:
@@ -484,15 +475,12 @@ def _update_in_place(
     con = store.backend.con
     view = f"_jk_update_{column}_{key}"
     condition = f' AND "{name}"."{only_null}" IS NULL' if only_null else ""
-    con.register(view, mapping.select(["key", "value"]))
-    try:
+    with registered(con, view, mapping.select(["key", "value"])):
         con.execute(
             f'UPDATE "{name}" SET "{column}" = m.value FROM {view} m '
             f'WHERE "{name}"."{key}" = m.key AND "{name}"."{column}" IS DISTINCT FROM m.value'
             f"{condition}"
         ).fetchall()
-    finally:
-        con.unregister(view)
 
 
 def _rewrite_with(

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from journeykit.events.compute import registered
+from journeykit.store.arrow_views import registered
 
 _ALONE = """
 SELECT hash(anonymous_id) AS h FROM __jk_events

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from journeykit.errors import did_you_mean
-from journeykit.events.compute import compute_connection, registered, run
+from journeykit.events.compute import compute_connection, run
 from journeykit.events.ingest import expressions as sql
 from journeykit.events.ingest.alone import AnonymousAlone
 from journeykit.events.ingest.checks import (
@@ -46,6 +46,7 @@ from journeykit.events.sources.base import (
     RAW,
     ROW,
 )
+from journeykit.store.arrow_views import registered
 
 TEXT_FIELDS = ("event_id", "user_id", "anonymous_id", "name", "source", "medium", "campaign")
 _CUSTOMER_JOIN = """

@@ -22,7 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from journeykit.events.compute import registered, run
+from journeykit.events.compute import run
+from journeykit.store.arrow_views import registered
 
 _TABLE = "__jk_pairs"
 _CREATE = f"""
