@@ -48,7 +48,8 @@ ROWS_PER_STATEMENT = 300
 APPEND_IN_TURN: Mapping[str, str] = MappingProxyType(
     {"sqlite": "", "postgresql": "SELECT pg_advisory_xact_lock(7022377201)"}
 )
-"""Run first in an append's transaction, so appends commit in id order (SQLite: already so)."""
+"""Run first in an append's transaction, so appends commit in id order (SQLite: already so).
+The number is the collector's own advisory-lock key; any constant that all appenders share."""
 
 FLUSHED_UP_TO = "(SELECT coalesce(max(up_to), 0) FROM collector_flushed)"
 UNFLUSHED = f"id > {FLUSHED_UP_TO}"
