@@ -79,24 +79,20 @@ def resolve(links: pa.Table) -> Identities:
 
 
 def _customer_per_label(labels: np.ndarray, anons: pa.Array, users: pa.Array) -> pa.Array:
-    """Per component: its smallest user id, else its smallest anonymous id (by code point).
-
-    A hash group-by per kind: ranking every id by sorting took 0.6–0.7 s at 1.2 M links, this
-    0.1 s. Arrow compares text by its UTF-8 bytes, which is code-point order.
-    """
-    count = int(labels.max()) + 1
+    """Per component: its smallest user id, else its smallest anonymous id (by code point)."""
     n_anons = len(anons)
-    smallest_user = _smallest_per_label(labels[n_anons:], users, count)
-    return pc.coalesce(smallest_user, _smallest_per_label(labels[:n_anons], anons, count))
-
-
-def _smallest_per_label(labels: np.ndarray, ids: pa.Array, count: int) -> pa.Array:
-    """For each label ``0 … count-1``, the smallest of its ``ids`` (null: none)."""
-    grouped = pa.table({"label": labels, "id": ids}).group_by("label").aggregate([("id", "min")])
-    slot = np.full(count, grouped.num_rows, dtype=np.int64)  # the null appended below
-    slot[grouped["label"].to_numpy()] = np.arange(grouped.num_rows)
-    smallest = pa.concat_arrays([grouped["id_min"].combine_chunks(), pa.nulls(1, ids.type)])
-    return smallest.take(pa.array(slot))
+    count = int(labels.max()) + 1
+    chosen = np.full(count, -1, dtype=np.int64)
+    for offset, values in ((n_anons, users), (0, anons)):
+        order = np.asarray(pc.sort_indices(values))  # rank of each id by code point
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        best = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, labels[offset : offset + len(values)], rank)
+        open_labels = (chosen < 0) & (best != np.iinfo(np.int64).max)
+        chosen[open_labels] = offset + order[best[open_labels]]
+    everything = pa.concat_arrays([anons, users])
+    return everything.take(pa.array(chosen))
 
 
 _CACHE: dict[str, Identities] = {}
