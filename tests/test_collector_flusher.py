@@ -267,3 +267,40 @@ def test_a_second_delivery_after_a_crash_adds_nothing(workspace: Workspace, engi
         assert flusher.drain() == 3  # the restarted flusher delivers the same batch again
     assert log.backlog() == 0
     assert stored_event_ids(workspace.root, "re-") == {"re-0": 1, "re-1": 1, "re-2": 1}
+
+
+def test_a_backlog_leaves_its_writes_in_the_write_ahead_log_until_it_ends(
+    workspace: Workspace,
+) -> None:
+    """Full micro-batches skip the checkpoint at close; a smaller one, or the flusher's end,
+    writes it. Another process reading meanwhile sees every event."""
+    from collector_harness import stored_event_ids
+    from journeykit.events.collector.delivery import AnalyticDelivery
+    from journeykit.events.collector.messages import Envelope, check_message
+
+    envelope = Envelope(datetime.now(UTC))
+    wal = workspace.root / "data" / "events.duckdb.wal"
+
+    def logged(first: int, count: int) -> list[Pending]:
+        messages = [
+            {"type": "track", "event": "Viewed", "userId": "u", "messageId": f"wal-{n}"}
+            for n in range(first, first + count)
+        ]
+        checked = [check_message(m, "", None, envelope, 32_768) for m in messages]
+        return [Pending(n, "shop", entry.body) for n, entry in enumerate(checked, first)]
+
+    def waiting() -> int:
+        return wal.stat().st_size if wal.exists() else 0
+
+    with closing(AnalyticDelivery(workspace, backlog_from=3)) as deliver:
+        deliver(logged(0, 3))
+        assert waiting() > 0
+        deliver(logged(3, 2))  # smaller: the backlog is over
+        assert waiting() == 0
+        deliver(logged(5, 3))
+        assert waiting() > 0
+        assert len(stored_event_ids(workspace.root, "wal-")) == 8  # another reader sees all
+        deliver(logged(8, 3))
+        assert waiting() > 0
+    assert waiting() == 0
+    assert stored_event_ids(workspace.root, "wal-") == {f"wal-{n}": 1 for n in range(11)}

@@ -23,7 +23,9 @@ def build_collector(workspace: Workspace, config: CollectorConfig | None = None)
 
     def flusher(log: AppendLog) -> Background:
         if settings.flusher == "thread":
-            return Flusher(log, AnalyticDelivery(workspace), settings)
+            return Flusher(
+                log, AnalyticDelivery(workspace, backlog_from=settings.flush_max_events), settings
+            )
         return FlusherProcess(workspace.root, settings)
 
     return Collector(collector_engine(workspace), settings, flusher)

@@ -11,6 +11,7 @@ dropped.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 
 ORIGIN_NAME = "collector"
+logger = logging.getLogger(__name__)
 
 
 def _decode(body: str) -> Any:
@@ -82,23 +84,37 @@ class AnalyticDelivery:
     tenth of the flusher's work.
     """
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, *, backlog_from: int | None = None) -> None:
+        """``backlog_from``: a micro-batch this large means more are waiting (the flusher's
+        largest); such batches leave their writes in DuckDB's write-ahead log (``deliver``)."""
         from journeykit.events.ingest import Origin, options_for
 
         self.workspace = workspace
         self.options = options_for(workspace, progress=False)
         self.origin = Origin(ORIGIN_NAME, "segment")
+        self.backlog_from = backlog_from
         self._compute: Compute | None = None
         self._migrated = False
+        self._deferred = False
 
     def __call__(self, entries: Sequence[Pending]) -> None:
+        """One atomic ingest of ``entries``.
+
+        While a backlog lasts, the store is closed without a checkpoint (``defer_checkpoint``):
+        the next micro-batch follows at once, and writing each one into the file cost ~0.1 s.
+        The first smaller micro-batch — the backlog is gone — checkpoints again.
+        """
         from journeykit.events.ingest import ingest_batches
 
         batch = to_record_batch(entries, self.compute)
+        backlog = self.backlog_from is not None and len(entries) >= self.backlog_from
         with open_analytic(self.workspace, migrate=not self._migrated) as store:
             self._migrated = True
             store.bound_for_writes()
+            if backlog:
+                store.defer_checkpoint()
             ingest_batches(store, [batch], self.origin, self.options, compute=self.compute)
+        self._deferred = backlog
 
     @property
     def compute(self) -> Compute:
@@ -109,7 +125,15 @@ class AnalyticDelivery:
         return self._compute
 
     def close(self) -> None:
-        """Stop the local compute DuckDB (the next delivery would start a new one)."""
+        """Write a deferred checkpoint and stop the local compute DuckDB (the next delivery
+        would start a new one)."""
+        if self._deferred:
+            try:
+                with open_analytic(self.workspace, migrate=False) as store:
+                    store.checkpoint()
+            except Exception:  # the log is as durable: the next process to open reads it
+                logger.warning("could not checkpoint the analytic store", exc_info=True)
+            self._deferred = False
         if self._compute is not None:
             self._compute.close()
             self._compute = None
