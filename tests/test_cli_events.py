@@ -97,6 +97,30 @@ def test_good_files_are_kept_when_one_fails(workspace: Workspace, tmp_path: Path
     assert "nix.csv: no such file" in result.stderr
 
 
+def test_a_folder_stands_for_the_files_inside_it(workspace: Workspace, tmp_path: Path) -> None:
+    """Sharded exports: every file at any depth, in name order; hidden files and Spark's
+    markers skipped; a folder without files fails as a whole, the others are kept."""
+    export = tmp_path / "export"
+    (export / "tag_2").mkdir(parents=True)
+    write_csv(export / "tag_2" / "teil_1.csv", [german_row(i) for i in range(3, 5)])
+    write_csv(export / "tag_1.csv", [german_row(i) for i in range(3)])
+    (export / "_SUCCESS").write_text("")
+    (export / ".DS_Store").write_bytes(b"\x00\x01")
+    (export / "_temporary").mkdir()
+    (export / "_temporary" / "teil_0.csv").write_text("kaputt;;")
+    (tmp_path / "leer" / ".versteckt").mkdir(parents=True)
+    folders = (str(export), str(tmp_path / "leer"))
+    result = jk("-w", str(workspace.root), "ingest", *folders, env={"COLUMNS": "1000"})
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        str(export / "tag_1.csv"),
+        str(export / "tag_2" / "teil_1.csv"),
+    ]
+    assert "read 3, kept 3" in lines[0] and "read 2, kept 2" in lines[1]
+    assert f"{tmp_path / 'leer'}: is a folder without files — name the files" in result.stderr
+
+
 def test_store_override(workspace: Workspace, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "shop.csv", [german_row(i) for i in range(4)])
     other = tmp_path / "anderswo.duckdb"

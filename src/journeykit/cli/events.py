@@ -27,7 +27,12 @@ def register_event_commands(app: typer.Typer) -> None:
 
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files to ingest, each one atomic batch.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files to ingest, each one atomic batch; a folder stands for its files."
+        ),
+    ],
     format: Annotated[str, typer.Option("--format", help=f"One of: {FORMATS}.")] = "auto",
     mapping: Annotated[
         Path | None, typer.Option(help="Mapping file (YAML): columns, constants, values, zone.")

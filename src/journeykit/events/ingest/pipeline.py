@@ -37,7 +37,13 @@ from journeykit.events.ingest.result import IngestResult, IngestSummary, Origin
 from journeykit.events.ingest.writer import BatchWriter
 from journeykit.events.mapping import ColumnMapping, load_mapping
 from journeykit.events.sources.base import ReadOptions
-from journeykit.events.sources.registry import AUTO, detect_source, get_source, read_head
+from journeykit.events.sources.registry import (
+    AUTO,
+    detect_source,
+    get_source,
+    input_files,
+    read_head,
+)
 from journeykit.store.analytic import AnalyticStore, open_analytic
 from journeykit.workspace import Workspace
 
@@ -58,15 +64,20 @@ def ingest_files(
     mapping: Path | None = None,
     options: IngestOptions | None = None,
 ) -> IngestSummary:
-    """Ingest each file as one atomic batch; failures of whole files are collected, not raised."""
+    """Ingest each file as one atomic batch; failures of whole files are collected, not raised.
+
+    A folder among ``paths`` stands for the files inside it (``input_files``).
+    """
     options = options or options_for(workspace)
     column_mapping = load_mapping(mapping) if mapping else None
     if format != AUTO:
         get_source(format)  # an unknown --format fails before any file is touched
+    files, problems = input_files(paths)
     summary = IngestSummary()
-    bar = IngestProgress(options.progress, files=len(paths))
+    summary.failures.extend(problems)
+    bar = IngestProgress(options.progress, files=len(files))
     with bar as progress, IngestSession(workspace, options) as session:
-        for path in paths:
+        for path in files:
             try:
                 result = _ingest_file(session, path, format, mapping, column_mapping, progress)
             except JourneykitError as error:

@@ -14,6 +14,7 @@ specific format above ``parquet``. A source's ``sniff(path, head)`` gets the fir
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +66,33 @@ def detect_source(path: Path) -> Source:
         f"{path}: the format was not recognised — pass --format "
         f"({', '.join(SOURCES)}); CSV needs a header row"
     )
+
+
+def input_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileProblem]]:
+    """The files to ingest: each path as given, a folder standing for the files inside it.
+
+    A folder's files are taken at any depth in name order (GA4's daily shards, or a BigQuery
+    extract's ``events_20240101/000000000000.json``, come out day by day). Hidden entries
+    (``.name``) and the markers Spark and Hadoop leave in their output folders (``_SUCCESS``,
+    any ``_name``) are skipped. A folder without files is a problem of its own.
+    """
+    files: list[Path] = []
+    problems: list[FileProblem] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        inside = sorted(found for found in path.rglob("*") if _data_file(found, path))
+        if inside:
+            files.extend(inside)
+        else:
+            problems.append(FileProblem(path, "is a folder without files", "name the files"))
+    return files, problems
+
+
+def _data_file(path: Path, folder: Path) -> bool:
+    parts = path.relative_to(folder).parts
+    return path.is_file() and not any(part.startswith((".", "_")) for part in parts)
 
 
 def read_head(path: Path) -> bytes:
