@@ -126,7 +126,7 @@ class AnalyticStore:
             con.execute(
                 f"SET preserve_insertion_order = {DUCKDB_SETTINGS['preserve_insertion_order']}"
             )
-        con.execute("CHECKPOINT")
+        self.checkpoint()
         return True
 
     def defer_checkpoint(self) -> None:

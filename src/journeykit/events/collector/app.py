@@ -23,9 +23,7 @@ def build_collector(workspace: Workspace, config: CollectorConfig | None = None)
 
     def flusher(log: AppendLog) -> Background:
         if settings.flusher == "thread":
-            return Flusher(
-                log, AnalyticDelivery(workspace, backlog_from=settings.flush_max_events), settings
-            )
+            return Flusher(log, AnalyticDelivery.for_flusher(workspace, settings), settings)
         return FlusherProcess(workspace.root, settings)
 
     return Collector(collector_engine(workspace), settings, flusher)

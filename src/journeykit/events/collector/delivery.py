@@ -27,6 +27,7 @@ from journeykit.events.sources.segment_message import MessageError, segment_mess
 from journeykit.store.analytic import open_analytic
 
 if TYPE_CHECKING:
+    from journeykit.events.collector.configuration import CollectorConfig
     from journeykit.events.ingest.normalise import Compute
     from journeykit.workspace import Workspace
 
@@ -99,6 +100,11 @@ class AnalyticDelivery:
         self._compute: Compute | None = None
         self._migrated = False
         self._deferred = False
+
+    @classmethod
+    def for_flusher(cls, workspace: Workspace, config: CollectorConfig) -> AnalyticDelivery:
+        """The delivery of a flusher run with ``config``: its full micro-batch means a backlog."""
+        return cls(workspace, backlog_from=config.flush_max_events)
 
     def __call__(self, entries: Sequence[Pending]) -> None:
         """One atomic ingest of ``entries``.

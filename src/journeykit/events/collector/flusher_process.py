@@ -157,11 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         if holding:
             _warm_up(workspace)
             engine = collector_engine(workspace)
-            flusher = Flusher(
-                AppendLog(engine),
-                AnalyticDelivery(workspace, backlog_from=config.flush_max_events),
-                config,
-            )
+            deliver = AnalyticDelivery.for_flusher(workspace, config)
+            flusher = Flusher(AppendLog(engine), deliver, config)
             flusher.run(stop, alive)
             engine.dispose()
 
